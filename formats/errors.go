@@ -21,6 +21,11 @@ type DataError struct {
 	Field  string // field name, "" if the error is not about one field
 	Msg    string // what is wrong, in words an accountant understands
 	Err    error  // an underlying error, if any
+	// RecordOnly is set when the error concerns one record and the reader's
+	// framing is intact: the next Read goes on with the following record, so
+	// a pipeline may reject or skip the record instead of failing the file.
+	// Errors without it are final: every later Read returns the same error.
+	RecordOnly bool
 }
 
 // Error renders "file:pos: field "X": msg".

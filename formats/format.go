@@ -12,6 +12,10 @@ import (
 // last record. Every data error is a *DataError with a position. A Reader
 // never opens files, logs or starts goroutines: it gets an io.Reader and the
 // source name to put into its errors.
+//
+// Errors are final (every later Read returns the same error) unless they are
+// a *DataError with RecordOnly set: then the reader skipped the bad record and
+// the next Read continues with the one after it.
 type Reader interface {
 	Read() (*Record, error)
 }
