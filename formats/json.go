@@ -15,6 +15,7 @@ package formats
 // a wrapper object), or one compact object per line for JSON Lines.
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -85,7 +86,9 @@ func JSONLinesFormat() Format {
 const (
 	jsonDefaultMaxDepth = 256
 	jsonBufSize         = 64 << 10
-	jsonMaxInterned     = 4096 // distinct field names kept for reuse
+	jsonCacheSize       = 1024 // entries of the name and value caches (a power of 2)
+	jsonCacheName       = 64   // longest field name cached
+	jsonCacheValue      = 16   // longest value cached
 	jsonIncomplete      = "; the file is incomplete – was it still being written?"
 )
 
@@ -110,14 +113,14 @@ var jsonNumByte = func() (t [256]bool) {
 // jsonFrame is one level of the document outside the records: an array whose
 // elements are records, or an object on the way to them.
 type jsonFrame struct {
-	array   bool   // an array of records (else an object)
-	path    string // records path for messages ("value"; "" = top-level array)
-	want    int    // object: index of the path part looked for, -1 none
-	collect bool   // auto mode top object: its members are one record so far
-	n       int    // members or elements seen
-	key     string // last member name (for messages)
-	bloom   uint64 // collect: field-name filter for duplicate detection
-	pos     Pos    // where the opening bracket is
+	array   bool     // an array of records (else an object)
+	path    string   // records path for messages ("value"; "" = top-level array)
+	want    int      // object: index of the path part looked for, -1 none
+	collect bool     // auto mode top object: its members are one record so far
+	n       int      // members or elements seen
+	key     string   // last member name (for messages)
+	names   fieldSet // collect: the field names so far
+	pos     Pos      // where the opening bracket is
 }
 
 // jsonReader implements Reader for JSON and JSON Lines.
@@ -145,10 +148,13 @@ type jsonReader struct {
 	index   int // records (elements) met so far
 	err     error
 
-	fields []Field // scratch: fields of the objects being built
-	vals   []Value // scratch: elements of the arrays being built
-	sb     []byte  // scratch: string with escapes
-	keys   map[string]string
+	fields   []Field               // scratch: fields of the objects being built
+	vals     []Value               // scratch: elements of the arrays being built
+	sb       []byte                // scratch: string with escapes
+	keyHash  uint                  // jsonHash of the last field name read
+	keyCache [jsonCacheSize]string // field names, shared between records
+	valCache [jsonCacheSize]string // short values, shared between records
+	maps     []map[string]int      // per nesting level, for large objects (see fieldSet)
 
 	// context of the error being built; see fail and finish.
 	pending bool
@@ -175,7 +181,6 @@ func newJSONReader(src io.Reader, source string, opt Options) (Reader, error) {
 		maxDep: o.MaxDepth,
 		line:   1,
 		ctxIdx: -1,
-		keys:   make(map[string]string),
 	}
 	if r.maxDep == 0 {
 		r.maxDep = jsonDefaultMaxDepth
@@ -546,20 +551,54 @@ func (r *jsonReader) str(mode strMode) (string, error) {
 	}
 }
 
-// text turns the bytes of a string into a Go string; field names are shared
-// between records.
+// text turns the bytes of a string or number into a Go string. Field names
+// and short values come from small direct-mapped caches, so the names of
+// every record and repeated values like "EUR" or 0.0000 share one string
+// instead of one allocation each. For names it sets keyHash.
 func (r *jsonReader) text(b []byte, mode strMode) string {
-	if mode == strKey {
-		if s, ok := r.keys[string(b)]; ok {
+	switch mode {
+	case strKey:
+		h := jsonHash(b)
+		r.keyHash = h
+		if len(b) > jsonCacheName {
+			return string(b)
+		}
+		if s := r.keyCache[h]; s == string(b) {
 			return s
 		}
 		s := string(b)
-		if len(r.keys) < jsonMaxInterned {
-			r.keys[s] = s
+		r.keyCache[h] = s
+		return s
+	case strValue:
+		if len(b) > jsonCacheValue {
+			return string(b)
 		}
+		h := jsonHash(b)
+		if s := r.valCache[h]; s == string(b) {
+			return s
+		}
+		s := string(b)
+		r.valCache[h] = s
 		return s
 	}
-	return string(b)
+	return ""
+}
+
+// jsonHash is a cheap hash of a name or value into [0, jsonCacheSize): it
+// looks at the length and the first and last eight bytes. Collisions only
+// cost an allocation (caches) or a look at the fields (fieldSet).
+func jsonHash(b []byte) uint {
+	n := len(b)
+	var x uint64
+	if n >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[n-8:])*0x9E3779B97F4A7C15
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x = (x ^ uint64(n)) * 0xFF51AFD7ED558CCD
+	return uint(x >> (64 - 10))
 }
 
 // controlMsg describes a raw control character inside a string: message
@@ -752,7 +791,7 @@ func (r *jsonReader) num(keep bool) (string, error) {
 	}
 	var s string
 	if keep {
-		s = string(lit)
+		s = r.text(lit, strValue)
 	}
 	r.pos += k
 	return s, nil
@@ -836,7 +875,7 @@ func (r *jsonReader) object(depth int, record, keep bool) (*Record, error) {
 	}
 	r.pos++
 	mark := len(r.fields)
-	var bloom uint64
+	var names fieldSet
 	var err error
 	c, ok := r.ws()
 	if !ok {
@@ -859,6 +898,7 @@ func (r *jsonReader) object(depth int, record, keep bool) (*Record, error) {
 			if key, err = r.str(strKey); err != nil {
 				break
 			}
+			h := r.keyHash
 			if c, ok = r.ws(); !ok {
 				err = r.failEOF("unexpected end of file after the field name "+Quote(key), "")
 				break
@@ -878,7 +918,7 @@ func (r *jsonReader) object(depth int, record, keep bool) (*Record, error) {
 				break
 			}
 			if keep {
-				bloom = r.addField(mark, bloom, key, v, kpos)
+				r.addField(mark, &names, depth, key, h, v, kpos)
 			}
 			if c, ok = r.ws(); !ok {
 				err = r.failEOF("unexpected end of file inside an object, after the value of "+Quote(key), "")
@@ -911,31 +951,61 @@ func (r *jsonReader) object(depth int, record, keep bool) (*Record, error) {
 	if n := len(r.fields) - mark; n > 0 {
 		out.Fields = make([]Field, n)
 		copy(out.Fields, r.fields[mark:])
-		clear(r.fields[mark:])
 		r.fields = r.fields[:mark]
 	}
 	return out, nil
 }
 
+// fieldSet finds repeated field names in one object: a bloom filter over
+// the name hashes for small objects, a map from jsonBigObject fields on, so
+// that hostile input with huge objects stays linear.
+type fieldSet struct {
+	bloom [jsonCacheSize / 64]uint64
+	m     map[string]int // name → index in r.fields
+}
+
+const jsonBigObject = 128
+
 // addField appends a field to the object whose fields start at r.fields[mark];
-// a repeated name keeps its first place and takes the new value. bloom
-// filters the names seen so far.
-func (r *jsonReader) addField(mark int, bloom uint64, key string, v Value, pos Pos) uint64 {
-	h := uint64(len(key))
-	if len(key) > 0 {
-		h = h*31 + uint64(key[0])*7 + uint64(key[len(key)-1])
+// a repeated name keeps its first place and takes the new value.
+func (r *jsonReader) addField(mark int, names *fieldSet, depth int, key string, h uint, v Value, pos Pos) {
+	if names.m != nil {
+		if i, ok := names.m[key]; ok {
+			r.fields[i].Value, r.fields[i].Pos = v, pos
+			return
+		}
+		names.m[key] = len(r.fields)
+		r.fields = append(r.fields, Field{Name: key, Value: v, Pos: pos})
+		return
 	}
-	bit := uint64(1) << (h & 63)
-	if bloom&bit != 0 {
+	w, bit := &names.bloom[(h/64)%uint(len(names.bloom))], uint64(1)<<(h%64)
+	if *w&bit != 0 {
 		for i := mark; i < len(r.fields); i++ {
 			if r.fields[i].Name == key {
 				r.fields[i].Value, r.fields[i].Pos = v, pos
-				return bloom
+				return
 			}
 		}
 	}
+	*w |= bit
 	r.fields = append(r.fields, Field{Name: key, Value: v, Pos: pos})
-	return bloom | bit
+	if len(r.fields)-mark == jsonBigObject {
+		// One map per nesting level, reused: objects at one level do not overlap.
+		for len(r.maps) <= depth {
+			r.maps = append(r.maps, nil)
+		}
+		m := r.maps[depth]
+		if m == nil {
+			m = make(map[string]int, 2*jsonBigObject)
+			r.maps[depth] = m
+		} else {
+			clear(m)
+		}
+		for i := mark; i < len(r.fields); i++ {
+			m[r.fields[i].Name] = i
+		}
+		names.m = m
+	}
 }
 
 // array reads the array at pos.
@@ -989,7 +1059,6 @@ func (r *jsonReader) array(depth int, keep bool) ([]Value, error) {
 	if n := len(r.vals) - mark; n > 0 {
 		l = make([]Value, n)
 		copy(l, r.vals[mark:])
-		clear(r.vals[mark:])
 		r.vals = r.vals[:mark]
 	}
 	return l, nil
@@ -1216,6 +1285,7 @@ func (r *jsonReader) stepObject(f *jsonFrame) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := r.keyHash
 	f.key = key
 	f.n++
 	if c, ok = r.ws(); !ok {
@@ -1243,7 +1313,7 @@ func (r *jsonReader) stepObject(f *jsonFrame) (*Record, error) {
 			r.errID = recordID(r.fields)
 			return nil, err
 		}
-		f.bloom = r.addField(0, f.bloom, key, v, kpos)
+		r.addField(0, &f.names, 1, key, h, v, kpos)
 		return nil, nil
 	case f.want >= 0 && key == r.path[f.want]:
 		if f.want < len(r.path)-1 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -301,6 +302,22 @@ func TestJSONDuplicateKeys(t *testing.T) {
 	recs, err = readBytes(JSONFormat(), Options{}, strings.NewReader(b.String()), "t")
 	if err != nil || recs[0].Len() != 200 || recs[0].Text("fab") != "2" || recs[0].Fields[26].Name != "fab" {
 		t.Errorf("%v %d %q", err, recs[0].Len(), recs[0].Text("fab"))
+	}
+	// A huge object (hostile input) stays linear; nested big objects keep
+	// their own names.
+	b.Reset()
+	b.WriteString(`[{"n": {`)
+	for i := 0; i < 100; i++ {
+		b.WriteString(`"k` + strconv.Itoa(i) + `": 0, `)
+	}
+	b.WriteString(`"k5": 1}, `)
+	for i := 0; i < 200000; i++ {
+		b.WriteString(`"k` + strconv.Itoa(i) + `": 0, `)
+	}
+	b.WriteString(`"k7": 1, "n": 2}]`)
+	recs, err = readBytes(JSONFormat(), Options{}, strings.NewReader(b.String()), "t")
+	if err != nil || recs[0].Len() != 200001 || recs[0].Text("k7") != "1" || recs[0].Text("n") != "2" || recs[0].Fields[0].Name != "n" {
+		t.Fatalf("%v", err)
 	}
 }
 
