@@ -5,10 +5,13 @@ package formats
 // The reader pulls bytes from its io.Reader into one buffer of its own and
 // keeps only the token it is scanning (a string, a number) plus the record it
 // is building, so memory is bounded by the largest record, never by the file.
-// It tracks line and column itself (newlines can only occur between tokens),
+// It tracks line and column itself (newlines can only occur between tokens;
+// columns count bytes from 1, after a leading byte order mark on line 1),
 // validates UTF-8 and every escape, keeps numbers as their exact literal text
 // and says, on bad input, where in the document it was: the record
-// ("value[1]"), its Id when already read, and the field path inside it.
+// ("value[1]"), its Id when already read, and the field path inside it
+// (DataError.Field). Syntax errors are final; a record that is not an object
+// is a RecordOnly error and reading goes on with the next one.
 //
 // Which part of the document holds the records is chosen by
 // JSONOptions.Records; the writer writes a top-level array (optionally inside
@@ -32,11 +35,13 @@ type JSONOptions struct {
 	// holding an array (OData, the Smartstore Web API) gives that array's
 	// elements, its other members ignored; any other top-level object is one
 	// record. A dotted member path ("value", "data.items") names the array
-	// (or the single object) holding the records; "." is the top-level value
-	// itself (an array gives its elements, an object is one record).
+	// (or the single object) holding the records, and its absence is an
+	// error; "." is the top-level value itself (an array gives its elements,
+	// an object is one record). Not allowed with Lines.
 	Records string `json:"records,omitempty" yaml:"records,omitempty"`
 	// Lines reads and writes JSON Lines: one object per line, blank lines
-	// skipped. The jsonl format sets it.
+	// skipped (an object may span lines, but two may not share one). The
+	// jsonl format sets it.
 	Lines bool `json:"lines,omitempty" yaml:"lines,omitempty"`
 	// MaxDepth limits how deeply objects and arrays may nest (0 means 256),
 	// counted from the record (a record's own object is level 1) or, outside
