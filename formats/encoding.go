@@ -185,7 +185,11 @@ type byteTable struct {
 	seq [256][3]byte // UTF-8 encoding of the byte's character
 	n   [256]uint8   // length of seq; 0 = not a character of the charset
 	dec [256]rune    // the byte's character; -1 if none
-	hi  []runeByte   // runes >= 0x80 whose byte is not the rune's value
+	// The bytes of the characters outside U+0000–U+00FF, by block: U+0100–
+	// U+02FF (Œ Š Ž ƒ ˆ ˜) and U+2000–U+21FF („ “ – … € ™); 0 = none.
+	latin [0x200]byte
+	punct [0x200]byte
+	other []runeByte // any others (none in the three tables)
 }
 
 type runeByte struct {
@@ -218,8 +222,14 @@ func newByteTable(id charsetID) *byteTable {
 		}
 		t.dec[i] = r
 		t.n[i] = uint8(utf8.EncodeRune(t.seq[i][:], r))
-		if i >= 0x80 && r != rune(i) {
-			t.hi = append(t.hi, runeByte{r, byte(i)})
+		switch {
+		case i < 0x80 || r == rune(i):
+		case r >= 0x100 && r < 0x300:
+			t.latin[r-0x100] = byte(i)
+		case r >= 0x2000 && r < 0x2200:
+			t.punct[r-0x2000] = byte(i)
+		case r > 0xFF:
+			t.other = append(t.other, runeByte{r, byte(i)})
 		}
 	}
 	return t
@@ -227,13 +237,19 @@ func newByteTable(id charsetID) *byteTable {
 
 // encode returns the byte for r and whether the charset has r.
 func (t *byteTable) encode(r rune) (byte, bool) {
-	if r < 0x80 {
+	switch {
+	case r < 0x80:
 		return byte(r), true
+	case r <= 0xFF:
+		return byte(r), t.dec[r] == r
+	case r < 0x300:
+		b := t.latin[r-0x100]
+		return b, b != 0
+	case r >= 0x2000 && r < 0x2200:
+		b := t.punct[r-0x2000]
+		return b, b != 0
 	}
-	if r <= 0xFF && t.dec[r] == r {
-		return byte(r), true
-	}
-	for _, rb := range t.hi {
+	for _, rb := range t.other {
 		if rb.r == r {
 			return rb.b, true
 		}
@@ -612,18 +628,32 @@ func (d *decoder) stepUTF8(dst, src []byte, atEOF bool) (nd, ns int, more bool, 
 func (d *decoder) stepSingle(dst, src []byte, atEOF bool) (nd, ns int, more bool, msg string) {
 	t := d.tab
 	for ns < len(src) {
-		k, full := asciiRun(dst[nd:], src[ns:])
-		nd += k
-		ns += k
-		if full || ns == len(src) {
+		// ASCII eight bytes at a time, then one by one: no calls for the
+		// short runs between umlauts.
+		for ns+8 <= len(src) && nd+8 <= len(dst) {
+			x := binary.LittleEndian.Uint64(src[ns:])
+			if (x|(x-lo8))&hi8 != 0 {
+				break
+			}
+			binary.LittleEndian.PutUint64(dst[nd:], x)
+			ns += 8
+			nd += 8
+		}
+		if ns == len(src) {
 			break
 		}
 		c := src[ns]
+		if c < 0x80 && c != 0 {
+			if nd == len(dst) {
+				break
+			}
+			dst[nd] = c
+			nd++
+			ns++
+			continue
+		}
 		if c == 0 {
 			return nd, ns, false, nulMsg(d.off + int64(ns))
-		}
-		if c < 0x80 {
-			break
 		}
 		if c >= 0xC2 && c <= 0xF4 {
 			// Could this be UTF-8? Most often the next byte is ASCII.
@@ -832,14 +862,15 @@ func cp1252Rune(c byte) rune {
 	return r
 }
 
-// cp1252Text shows bytes the way a Windows program would (mojibake).
+// cp1252Text shows bytes the way a Windows program would (mojibake); the
+// five undefined bytes become the control characters Quote escapes.
 func cp1252Text(b []byte) string {
 	var s strings.Builder
 	for _, c := range b {
 		if r := cp1252Rune(c); r >= 0 {
 			s.WriteRune(r)
 		} else {
-			fmt.Fprintf(&s, "\\x%02X", c)
+			s.WriteRune(rune(c))
 		}
 	}
 	return s.String()
@@ -952,6 +983,9 @@ func (e *encoder) Write(p []byte) (int, error) {
 
 // encode converts p, stopping before an incomplete character at its end.
 func (e *encoder) encode(p []byte) (int, error) {
+	if e.tab != nil {
+		return e.encodeSingle(p)
+	}
 	i := 0
 	var err error
 	for i < len(p) {
@@ -992,6 +1026,85 @@ func (e *encoder) encode(p []byte) (int, error) {
 	}
 	return i, nil
 }
+
+// encodeSingle is encode for the single-byte charsets: one pass that
+// copies ASCII eight bytes at a time into the output buffer.
+func (e *encoder) encodeSingle(p []byte) (int, error) {
+	t := e.tab
+	i := 0
+	for i < len(p) {
+		if cap(e.buf)-len(e.buf) < 8 {
+			if err := e.flush(); err != nil {
+				return i, err
+			}
+		}
+		out := e.buf[len(e.buf):cap(e.buf)]
+		start, j := i, 0
+		var err error
+	fill:
+		for i < len(p) && j < len(out) {
+			for i+8 <= len(p) && j+8 <= len(out) {
+				x := binary.LittleEndian.Uint64(p[i:])
+				if x&hi8 != 0 {
+					break
+				}
+				binary.LittleEndian.PutUint64(out[j:], x)
+				i += 8
+				j += 8
+			}
+			if i == len(p) || j == len(out) {
+				break
+			}
+			c := p[i]
+			if c < 0x80 {
+				out[j] = c
+				i++
+				j++
+				continue
+			}
+			var r rune
+			size := 2
+			if c >= 0xC2 && c <= 0xDF && i+1 < len(p) && p[i+1]&0xC0 == 0x80 {
+				r = rune(c&0x1F)<<6 | rune(p[i+1]&0x3F)
+			} else {
+				if !utf8.FullRune(p[i:]) {
+					break fill // the rest is carried to the next Write
+				}
+				if r, size = utf8.DecodeRune(p[i:]); size == 1 {
+					err = errInvalid
+					break fill
+				}
+			}
+			b, ok := t.encode(r)
+			if !ok {
+				err = errUnencodable
+				break fill
+			}
+			out[j] = b
+			j++
+			i += size
+		}
+		e.buf = e.buf[:len(e.buf)+j]
+		e.track(p[start:i])
+		switch err {
+		case errInvalid:
+			return i, e.invalid(p[i:])
+		case errUnencodable:
+			r, _ := utf8.DecodeRune(p[i:])
+			return i, e.unencodable(r)
+		}
+		if i < len(p) && j < len(out) { // an incomplete character at the end
+			break
+		}
+	}
+	return i, nil
+}
+
+// Internal markers of encodeSingle.
+var (
+	errInvalid     = errors.New("invalid UTF-8")
+	errUnencodable = errors.New("unencodable")
+)
 
 // utf8Span returns the length of the leading valid UTF-8 of s, complete
 // characters only.
@@ -1043,8 +1156,7 @@ func (e *encoder) encodeRune(r rune, seq []byte) error {
 	}
 	b, ok := e.tab.encode(r)
 	if !ok {
-		return &DataError{Pos: Pos{Line: e.line + 1, Col: e.col + 1}, Offset: e.off,
-			Msg: unencodableMsg(r, e.tab.id) + translitHint(r, " – fix the value or configure a transliteration")}
+		return e.unencodable(r)
 	}
 	if len(e.buf) == cap(e.buf) {
 		if err := e.flush(); err != nil {
@@ -1053,6 +1165,11 @@ func (e *encoder) encodeRune(r rune, seq []byte) error {
 	}
 	e.buf = append(e.buf, b)
 	return nil
+}
+
+func (e *encoder) unencodable(r rune) error {
+	return &DataError{Pos: Pos{Line: e.line + 1, Col: e.col + 1}, Offset: e.off,
+		Msg: unencodableMsg(r, e.tab.id) + translitHint(r, " – fix the value or configure a transliteration")}
 }
 
 func (e *encoder) unit(b []byte, u rune) {

@@ -189,6 +189,7 @@ func TestDecodeWindows1252(t *testing.T) {
 			err: `the text looks like UTF-8 read as Windows-1252 ("Ã¼" would be "ü") – the file is UTF-8 or mixes encodings`, line: 2, col: 2, off: 6},
 		{charset: "windows-1252", in: "\xE2\x80\x9EHeimathafen", want: "", err: `("â€ž" would be "„")`, line: 1, col: 1, off: 0},
 		{charset: "windows-1252", in: "\xC5\x82", want: "", err: `("Å‚" would be "ł")`, line: 1, col: 1, off: 0},
+		{charset: "windows-1252", in: "x\xC3\x81", want: "x", err: `("Ã\u0081" would be "Á")`, line: 1, col: 2, off: 1},
 		{charset: "windows-1252", in: "\xF0\x9F\x98\x80", want: "", err: `would be "😀"`, line: 1, col: 1, off: 0},
 		{charset: "windows-1252", in: "\xEF\xBB\xBFa;b", want: "", err: "the file starts with a UTF-8 byte order mark", line: 1, col: 1, off: 0},
 		{charset: "windows-1252", in: "\xEF\xBB", want: "ï»"},
@@ -337,6 +338,10 @@ func TestSingleByteTables(t *testing.T) {
 		name string
 		cm   *charmap.Charmap
 	}{{"windows-1252", charmap.Windows1252}, {"iso-8859-1", charmap.ISO8859_1}, {"iso-8859-15", charmap.ISO8859_15}} {
+		id, _ := parseCharset(c.name)
+		if tab := newByteTable(id.id); len(tab.other) != 0 {
+			t.Errorf("%s: characters outside the lookup blocks: %v", c.name, tab.other)
+		}
 		for i := 1; i < 256; i++ {
 			in := []byte{byte(i)}
 			got, err := decodeAll(t, bytes.NewReader(in), c.name, false)
