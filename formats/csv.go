@@ -1,7 +1,1117 @@
+// CSV reading and writing.
+//
+// The reader streams delimited text one record at a time. With the default
+// quote character it is Go's encoding/csv underneath (RFC 4180 quoting, CRLF
+// or LF, positions from FieldPos); with Quote "none" it splits lines itself.
+// The delimiter is sniffed from the first line unless it is configured. A
+// leading byte order mark is dropped. Field names come from the header row,
+// from the configured Columns, or are f1, f2, …; every record must have as
+// many fields as there are names, and a record that does not is reported in
+// words (which field probably holds an unquoted delimiter) and skipped, never
+// shifted.
+//
+// The writer spreads nested values with Flatten, writes a header row from
+// the configured Columns or from the first record, and then every record in
+// that column order (a missing field gives an empty cell, a field that is
+// not a column is an error). Without records it writes nothing at all, or
+// only the header row when Columns are configured. Quoting is byte for byte what encoding/csv.Writer does,
+// with three deliberate exceptions, all for values encoding/csv would lose
+// on the way back: a lone CR inside a value is kept (encoding/csv drops it in
+// CRLF mode), a record of one empty value is written as "" (an empty line
+// would be skipped when reading), and a first value of the file that starts
+// with U+FEFF is quoted (a reader would take it for a byte order mark).
 package formats
 
-// CSVOptions configures the csv reader and writer. (Stub: replaced by the csv implementation.)
-type CSVOptions struct{}
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
-// CSVFormat returns the registry entry for csv.
-func CSVFormat() Format { return Format{Name: "csv", Extensions: []string{".csv"}} }
+// CSVOptions configures the csv reader and writer. The zero value reads with
+// a sniffed delimiter, '"' quoting and a header row, and writes ';'-separated
+// text with a header row and CRLF line ends.
+type CSVOptions struct {
+	// Delimiter is the field separator, one character; "\t" (or the words
+	// `\t` and "tab") means TAB. Empty: the reader sniffs the first line and
+	// takes the most frequent of ';' ',' TAB '|' outside quotes (ties in that
+	// order, ',' if none occurs); the writer uses ';', as German Excel and
+	// the Sage and Smartstore importers do.
+	Delimiter string `json:"delimiter,omitempty" yaml:"delimiter,omitempty"`
+	// Quote is `"` (the default, also when empty) or "none". With "none"
+	// nothing is quoted: quote characters are ordinary data and no value may
+	// contain the delimiter or a line break (the writer refuses such values).
+	Quote string `json:"quote,omitempty" yaml:"quote,omitempty"`
+	// Header tells whether the first row holds the column names (default
+	// true). Without a header, fields are named from Columns, or f1, f2, …
+	Header *bool `json:"header,omitempty" yaml:"header,omitempty"`
+	// Columns are field names. Reader: they name the fields instead of the
+	// header row (which, when Header is on, is still read, must have as many
+	// fields, and is otherwise ignored). Writer: the columns and their order;
+	// without Columns they come from the first record.
+	Columns []string `json:"columns,omitempty" yaml:"columns,omitempty"`
+	// LineEnding is the writer's line end: "crlf" (default) or "lf". The
+	// reader accepts both, even mixed in one file.
+	LineEnding string `json:"line_ending,omitempty" yaml:"line_ending,omitempty"`
+	// ExcelSafe (writer) neutralises formula injection: a cell that starts
+	// with '=', '+', '-', '@', TAB or CR gets a leading apostrophe, so Excel
+	// shows it as text instead of running it. Plain numbers are left alone:
+	// an optional sign, then digits in groups separated by '.' or ','
+	// ("-12,50", "-1.234,56", "+3.5").
+	ExcelSafe bool `json:"excel_safe,omitempty" yaml:"excel_safe,omitempty"`
+}
+
+// CSVFormat returns the registry entry for csv: name "csv", extension .csv,
+// text input (the charset layer hands the reader UTF-8).
+func CSVFormat() Format {
+	return Format{
+		Name:       "csv",
+		Extensions: []string{".csv"},
+		NewReader: func(r io.Reader, source string, opt Options) (Reader, error) {
+			cr, err := newCSVReader(r, source, opt.CSV, "csv")
+			if err != nil {
+				return nil, err
+			}
+			return cr, nil
+		},
+		NewWriter: func(w io.Writer, opt Options) (Writer, error) {
+			cw, err := newCSVWriter(w, opt.CSV, "csv")
+			if err != nil {
+				return nil, err
+			}
+			return cw, nil
+		},
+	}
+}
+
+const (
+	// csvBufSize is the read and write buffer size.
+	csvBufSize = 64 << 10
+	// maxRecordBytes caps one record (or one line) so that a quote that is
+	// never closed cannot pull a whole file into memory.
+	maxRecordBytes = 16 << 20
+)
+
+// errRecordTooLong is returned by the input wrappers when one record grows
+// beyond the cap; readers turn it into a DataError.
+var errRecordTooLong = errors.New("record too long")
+
+// csvConfig is CSVOptions checked and resolved.
+type csvConfig struct {
+	comma     rune // 0: sniff (reader only)
+	quote     bool
+	header    bool
+	columns   []string
+	crlf      bool
+	excelSafe bool
+}
+
+func (o CSVOptions) config(what string) (csvConfig, error) {
+	c := csvConfig{quote: true, header: true, crlf: true, excelSafe: o.ExcelSafe}
+	var err error
+	if c.comma, err = parseDelimiter(what, o.Delimiter); err != nil {
+		return c, err
+	}
+	switch o.Quote {
+	case "", `"`:
+	case "none", "None", "NONE":
+		c.quote = false
+	default:
+		return c, fmt.Errorf(`%s options: quote %q is not supported: use "\"" (the default) or "none"`, what, o.Quote)
+	}
+	if o.Header != nil {
+		c.header = *o.Header
+	}
+	if c.crlf, err = parseLineEnding(what, o.LineEnding); err != nil {
+		return c, err
+	}
+	if err := checkColumnNames(what, o.Columns); err != nil {
+		return c, err
+	}
+	c.columns = o.Columns
+	return c, nil
+}
+
+// parseDelimiter checks a configured delimiter; "" gives 0.
+func parseDelimiter(what, d string) (rune, error) {
+	switch d {
+	case "":
+		return 0, nil
+	case `\t`, "tab", "TAB", "Tab":
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(d)
+	if n != len(d) || r == utf8.RuneError {
+		return 0, fmt.Errorf(`%s options: delimiter %q must be exactly one character, e.g. ";", "," or "\t"`, what, d)
+	}
+	switch r {
+	case '"', '\r', '\n', 0, '\uFEFF':
+		return 0, fmt.Errorf(`%s options: %q cannot be the delimiter; use e.g. ";", "," or "\t"`, what, d)
+	}
+	return r, nil
+}
+
+// parseLineEnding checks a configured line ending and reports whether it is CRLF.
+func parseLineEnding(what, le string) (bool, error) {
+	switch strings.ToLower(le) {
+	case "", "crlf", "\r\n":
+		return true, nil
+	case "lf", "\n":
+		return false, nil
+	}
+	return false, fmt.Errorf(`%s options: line ending %q is not supported: use "crlf" (the default) or "lf"`, what, le)
+}
+
+func checkColumnNames(what string, cols []string) error {
+	seen := make(map[string]int, len(cols))
+	for i, c := range cols {
+		if c == "" {
+			return fmt.Errorf("%s options: column %d has no name", what, i+1)
+		}
+		if j, ok := seen[c]; ok {
+			return fmt.Errorf("%s options: columns %d and %d are both named %q", what, j+1, i+1, c)
+		}
+		seen[c] = i
+	}
+	return nil
+}
+
+// delimName renders a delimiter for messages: ";" or "tab".
+func delimName(r rune) string {
+	if r == '\t' {
+		return "tab"
+	}
+	return strconv.Quote(string(r))
+}
+
+// sizeText renders a byte count for messages.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// countingReader sits between the input and the bufio.Reader. It counts the
+// bytes handed on, remembers the input's first error (io.EOF included) so the
+// input is never read past it, enforces the per-record cap, and tracks the
+// length of the last line, which tells an unclosed quote at the end of the
+// file from one in the middle.
+type countingReader struct {
+	r     io.Reader
+	n     int64 // bytes handed on
+	limit int64 // > 0: reading at or beyond it returns errRecordTooLong
+	err   error // first error of r, returned from then on
+
+	cur      int  // bytes after the last '\n' so far
+	prev     int  // bytes of the last line ended by '\n', without the '\n'
+	prevCR   bool // that line ended with "\r\n"
+	lastByte byte
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.limit > 0 {
+		if c.n >= c.limit {
+			return 0, errRecordTooLong
+		}
+		if rem := c.limit - c.n; int64(len(p)) > rem {
+			p = p[:rem]
+		}
+	}
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		c.track(p[:n])
+	}
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *countingReader) track(p []byte) {
+	i := bytes.LastIndexByte(p, '\n')
+	if i < 0 {
+		c.cur += len(p)
+	} else {
+		if j := bytes.LastIndexByte(p[:i], '\n'); j < 0 {
+			c.prev = c.cur + i
+		} else {
+			c.prev = i - j - 1
+		}
+		if i > 0 {
+			c.prevCR = p[i-1] == '\r'
+		} else {
+			c.prevCR = c.cur > 0 && c.lastByte == '\r'
+		}
+		c.cur = len(p) - i - 1
+	}
+	c.lastByte = p[len(p)-1]
+}
+
+// lastLineLen is the byte length of the input's last line without its line
+// end (the line before the final '\n' when the input ends with one).
+func (c *countingReader) lastLineLen() int {
+	if c.cur > 0 {
+		if c.lastByte == '\r' {
+			return c.cur - 1
+		}
+		return c.cur
+	}
+	if c.prevCR {
+		return c.prev - 1
+	}
+	return c.prev
+}
+
+// lineReader reads physical lines (LF or CRLF) from a bufio.Reader, with a
+// cap on the line length.
+type lineReader struct {
+	br   *bufio.Reader
+	buf  []byte
+	max  int
+	line int // number of the line last returned
+}
+
+// next returns the next line without its line end. At the end it returns
+// io.EOF; other errors come from the input or are errRecordTooLong.
+func (lr *lineReader) next() ([]byte, error) {
+	b, err := lr.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		lr.buf = append(lr.buf[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if len(lr.buf) > lr.max {
+				return nil, errRecordTooLong
+			}
+			b, err = lr.br.ReadSlice('\n')
+			lr.buf = append(lr.buf, b...)
+		}
+		b = lr.buf
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, io.EOF
+	}
+	lr.line++
+	n := len(b)
+	switch {
+	case b[n-1] == '\n' && n >= 2 && b[n-2] == '\r':
+		b = b[:n-2]
+	case b[n-1] == '\n':
+		b = b[:n-1]
+	case b[n-1] == '\r': // a CR before the end of the file, as encoding/csv drops it
+		b = b[:n-1]
+	}
+	return b, nil
+}
+
+// dropBOM discards a leading UTF-8 byte order mark and reports how many
+// bytes it dropped.
+func dropBOM(br *bufio.Reader) (int, error) {
+	b, err := br.Peek(3)
+	if len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		_, _ = br.Discard(3)
+		return 3, nil
+	}
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return 0, err
+	}
+	return 0, nil
+}
+
+// scanAhead peeks at growing prefixes of the buffered input and calls scan
+// on each new part until scan reports it is done, the input ends, or the
+// buffer is full.
+func scanAhead(br *bufio.Reader, scan func(b []byte) bool) error {
+	n, done := 512, 0
+	for {
+		if n > br.Size() {
+			n = br.Size()
+		}
+		b, err := br.Peek(n)
+		if len(b) > done {
+			if scan(b[done:]) {
+				return nil
+			}
+			done = len(b)
+		}
+		if err == io.EOF || err == bufio.ErrBufferFull || n == br.Size() {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n *= 2
+	}
+}
+
+// csvReader reads CSV records.
+type csvReader struct {
+	src       countingReader
+	br        *bufio.Reader
+	cr        *csv.Reader // nil with quote "none"
+	lr        lineReader  // quote "none"
+	source    string
+	cfg       csvConfig
+	comma     rune
+	names     []string
+	want      int    // fields per record; 0 = as many as the first record
+	wantWhat  string // "the header has %d", … for the field-count message
+	index     int    // number of the current data record
+	endLine   int    // line on which the last record ended
+	bomLen    int64
+	maxRecord int
+	started   bool
+	err       error // final error, returned by every later Read
+
+	cols []int    // quote "none": column of each field
+	vals []string // quote "none": reused field slice
+	slab recordSlab
+}
+
+// recordSlab hands out records and field slices carved from larger blocks:
+// one allocation for many records instead of two per record. Every record
+// is still its own value (its Fields have no spare capacity, so appending
+// to them copies); a record kept by the caller keeps its block alive, which
+// bounds the cost at one block per kept record.
+type recordSlab struct {
+	recs   []Record
+	fields []Field
+}
+
+const (
+	slabRecords = 64
+	slabFields  = 512
+)
+
+func (s *recordSlab) record(n int) *Record {
+	if len(s.recs) == 0 {
+		s.recs = make([]Record, slabRecords)
+	}
+	rec := &s.recs[0]
+	s.recs = s.recs[1:]
+	if n > slabFields/4 {
+		rec.Fields = make([]Field, n)
+		return rec
+	}
+	if len(s.fields) < n {
+		s.fields = make([]Field, slabFields)
+	}
+	rec.Fields = s.fields[:n:n]
+	s.fields = s.fields[n:]
+	return rec
+}
+
+// newCSVReader makes a reader; what names the options section in errors.
+func newCSVReader(r io.Reader, source string, opt CSVOptions, what string) (*csvReader, error) {
+	cfg, err := opt.config(what)
+	if err != nil {
+		return nil, err
+	}
+	return &csvReader{src: countingReader{r: r}, source: source, cfg: cfg, maxRecord: maxRecordBytes}, nil
+}
+
+func (r *csvReader) start() error {
+	r.started = true
+	r.br = bufio.NewReaderSize(&r.src, csvBufSize)
+	n, err := dropBOM(r.br)
+	if err != nil {
+		return r.inputError(err)
+	}
+	r.bomLen = int64(n)
+	if r.cfg.header {
+		blank := true
+		err := scanAhead(r.br, func(b []byte) bool {
+			for _, c := range b {
+				if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+					blank = false
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			return r.inputError(err)
+		}
+		if blank && r.src.err == io.EOF {
+			return r.emptyError()
+		}
+	}
+	r.comma = r.cfg.comma
+	if r.comma == 0 {
+		if r.comma, err = r.sniff(); err != nil {
+			return r.inputError(err)
+		}
+	}
+	if r.cfg.quote {
+		r.cr = csv.NewReader(r.br)
+		r.cr.Comma = r.comma
+		r.cr.FieldsPerRecord = -1
+		r.cr.ReuseRecord = true
+	} else {
+		r.lr = lineReader{br: r.br, max: r.maxRecord}
+	}
+	switch {
+	case r.cfg.header:
+		return r.readHeader()
+	case len(r.cfg.columns) > 0:
+		r.names, r.want, r.wantWhat = r.cfg.columns, len(r.cfg.columns), "but %d columns are configured"
+	default:
+		r.wantWhat = "the first record has %d"
+	}
+	return nil
+}
+
+func (r *csvReader) emptyError() error {
+	msg := "the file is empty (0 bytes)"
+	switch {
+	case r.src.n == r.bomLen && r.bomLen > 0:
+		msg = "the file is empty (only a byte order mark)"
+	case r.src.n > 0:
+		msg = fmt.Sprintf("the file is empty (%d bytes, only blanks and line breaks)", r.src.n)
+	}
+	return &DataError{File: r.source, Msg: msg + " – expected at least a header row"}
+}
+
+// sniff picks the delimiter from the first line.
+func (r *csvReader) sniff() (rune, error) {
+	cands := [...]rune{';', ',', '\t', '|'}
+	var counts [len(cands)]int
+	inQuote := false
+	err := scanAhead(r.br, func(b []byte) bool {
+		for _, c := range b {
+			switch c {
+			case '"':
+				if r.cfg.quote {
+					inQuote = !inQuote
+				}
+			case '\n':
+				if !inQuote {
+					return true
+				}
+			case ';':
+				if !inQuote {
+					counts[0]++
+				}
+			case ',':
+				if !inQuote {
+					counts[1]++
+				}
+			case '\t':
+				if !inQuote {
+					counts[2]++
+				}
+			case '|':
+				if !inQuote {
+					counts[3]++
+				}
+			}
+		}
+		return false
+	})
+	best := 1 // ','
+	for i := range cands {
+		if counts[i] > counts[best] || (counts[i] == counts[best] && counts[i] > 0 && i < best) {
+			best = i
+		}
+	}
+	return cands[best], err
+}
+
+func (r *csvReader) readHeader() error {
+	vals, line, err := r.readRow(false)
+	if err == io.EOF {
+		return r.emptyError()
+	}
+	if err != nil {
+		if de := AsDataError(err); de != nil && de.RecordOnly {
+			c := *de
+			c.RecordOnly = false
+			c.Msg = "header row: " + c.Msg
+			return &c
+		}
+		return err
+	}
+	if len(r.cfg.columns) > 0 {
+		// the configured names replace the header's, which only must fit
+		if len(vals) != len(r.cfg.columns) {
+			return &DataError{File: r.source, Pos: Pos{Line: line}, Msg: fmt.Sprintf(
+				"the header has %d fields, but %d columns are configured", len(vals), len(r.cfg.columns))}
+		}
+		r.names, r.want, r.wantWhat = r.cfg.columns, len(r.cfg.columns), "the header has %d"
+		return nil
+	}
+	names := make([]string, len(vals))
+	made := make([]bool, len(vals))
+	seen := make(map[string]int, len(vals))
+	for i, v := range vals {
+		if v == "" {
+			v, made[i] = "f"+strconv.Itoa(i+1), true
+		}
+		if j, ok := seen[v]; ok {
+			_, col := r.fieldPos(i)
+			msg := fmt.Sprintf("columns %d and %d of the header have the same name – every column needs a name of its own", j+1, i+1)
+			if made[i] || made[j] {
+				msg += " (a column without a name is called f<column number>)"
+			}
+			return &DataError{File: r.source, Pos: Pos{Line: line, Col: col}, Field: v, Msg: msg}
+		}
+		seen[v] = i
+		names[i] = v
+	}
+	r.names, r.want, r.wantWhat = names, len(names), "the header has %d"
+	return nil
+}
+
+// Read returns the next record.
+func (r *csvReader) Read() (*Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if !r.started {
+		if err := r.start(); err != nil {
+			r.err = err
+			return nil, err
+		}
+	}
+	vals, line, err := r.readRow(true)
+	if err != nil {
+		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+			r.err = err
+		}
+		return nil, err
+	}
+	if r.want == 0 {
+		r.want = len(vals)
+		for i := len(r.names); i < len(vals); i++ {
+			r.names = append(r.names, "f"+strconv.Itoa(i+1))
+		}
+	}
+	if len(vals) != r.want {
+		return nil, r.countError(vals, line)
+	}
+	rec := r.slab.record(len(vals))
+	rec.Pos = Pos{Line: line, Col: 1, Index: r.index}
+	// The fields are set one by one rather than as whole structs: the new
+	// memory is zeroed already, and copying whole Fields would also copy
+	// (with write barriers) the pointers a string value does not use.
+	fs, names := rec.Fields, r.names[:len(vals)]
+	for i, v := range vals {
+		f := &fs[i]
+		f.Name = names[i]
+		f.Value.kind, f.Value.text = KindString, v
+		if r.cr != nil {
+			f.Pos.Line, f.Pos.Col = r.cr.FieldPos(i)
+		} else {
+			f.Pos.Line, f.Pos.Col = line, r.cols[i]
+		}
+	}
+	return rec, nil
+}
+
+// readRow reads the next row's values and the line it starts on; data
+// tells a data record (counted in Index) from the header. Errors are
+// DataErrors (RecordOnly for a bad record) or io.EOF.
+func (r *csvReader) readRow(data bool) ([]string, int, error) {
+	if r.cr == nil {
+		return r.readRowNone(data)
+	}
+	r.src.limit = r.bomLen + r.cr.InputOffset() + int64(r.maxRecord) + csvBufSize
+	vals, err := r.cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, 0, err
+		}
+		if data {
+			r.index++
+		}
+		return nil, 0, r.parseError(err, vals)
+	}
+	if data {
+		r.index++
+	}
+	line, _ := r.cr.FieldPos(0)
+	last := len(vals) - 1
+	l, _ := r.cr.FieldPos(last)
+	r.endLine = l + strings.Count(vals[last], "\n")
+	return vals, line, nil
+}
+
+// readRowNone splits the next non-empty line (quote "none").
+func (r *csvReader) readRowNone(data bool) ([]string, int, error) {
+	var b []byte
+	for {
+		var err error
+		b, err = r.lr.next()
+		if err != nil {
+			if err == io.EOF {
+				return nil, 0, err
+			}
+			if err == errRecordTooLong {
+				return nil, 0, &DataError{File: r.source, Pos: Pos{Line: r.lr.line + 1}, Err: err,
+					Msg: fmt.Sprintf("a line longer than %s – is this really a text file?", sizeText(int64(r.maxRecord)))}
+			}
+			return nil, 0, r.inputError(err)
+		}
+		if len(b) > 0 {
+			break
+		}
+	}
+	if data {
+		r.index++
+	}
+	s := string(b)
+	vals, cols := r.vals[:0], r.cols[:0]
+	start := 0
+	for {
+		var i int
+		if r.comma < utf8.RuneSelf {
+			i = strings.IndexByte(s[start:], byte(r.comma))
+		} else {
+			i = strings.IndexRune(s[start:], r.comma)
+		}
+		cols = append(cols, start+1)
+		if i < 0 {
+			vals = append(vals, s[start:])
+			break
+		}
+		vals = append(vals, s[start:start+i])
+		start += i + utf8.RuneLen(r.comma)
+	}
+	r.vals, r.cols = vals, cols
+	r.endLine = r.lr.line
+	return vals, r.lr.line, nil
+}
+
+// fieldPos returns the position of field i of the row just read.
+func (r *csvReader) fieldPos(i int) (line, col int) {
+	if r.cr != nil {
+		return r.cr.FieldPos(i)
+	}
+	return r.lr.line, r.cols[i]
+}
+
+func (r *csvReader) countError(vals []string, line int) error {
+	n, w := len(vals), r.want
+	msg := fmt.Sprintf("%d fields, "+r.wantWhat, n, w)
+	d := delimName(r.comma)
+	switch {
+	case n == w+1:
+		if k := splitGuess(vals); k >= 0 {
+			msg += fmt.Sprintf(" – field %d %s (%s) probably contains an unquoted %s", k+1, strconv.Quote(r.names[k]), Quote(vals[k]), d)
+		} else {
+			msg += " – a value probably contains an unquoted " + d
+		}
+	case n > w:
+		msg += " – values probably contain an unquoted " + d
+	default:
+		msg += " – fields missing at the end of the line, or a line break inside an unquoted field?"
+	}
+	return &DataError{File: r.source, Pos: Pos{Line: line, Index: r.index}, Msg: msg, RecordOnly: true}
+}
+
+// splitGuess guesses, for a record with one field too many, which field an
+// unquoted delimiter split: the field before the first field (from the
+// second on) that starts with a space, as in "Edelstahl 18/10, doppelwandig;
+// Siebeinsatz …". It returns the 0-based index, or -1 when nothing fits.
+func splitGuess(vals []string) int {
+	for k := 1; k < len(vals); k++ {
+		if strings.HasPrefix(vals[k], " ") {
+			return k - 1
+		}
+	}
+	return -1
+}
+
+// parseError turns an error of encoding/csv into a DataError.
+func (r *csvReader) parseError(err error, vals []string) error {
+	if de := AsDataError(err); de != nil {
+		return de
+	}
+	if errors.Is(err, errRecordTooLong) {
+		return &DataError{File: r.source, Pos: Pos{Line: r.endLine + 1}, Err: err, Msg: fmt.Sprintf(
+			`a record longer than %s – probably a quote (") that is never closed`, sizeText(int64(r.maxRecord)))}
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return r.inputError(err)
+	}
+	de := &DataError{File: r.source, Pos: Pos{Line: pe.Line, Col: pe.Column, Index: r.index}, Err: err}
+	if k := len(vals); k < len(r.names) {
+		de.Field = r.names[k]
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		de.Msg = `a quote (") in an unquoted field – quote the whole field and double the quote ("")`
+		de.RecordOnly = true
+	case errors.Is(pe.Err, csv.ErrQuote) && r.quoteAtEOF(pe):
+		start := pe.StartLine
+		if k := len(vals); k > 0 {
+			l, _ := r.cr.FieldPos(k - 1)
+			start = l + strings.Count(vals[k-1], "\n")
+		}
+		de.Msg = fmt.Sprintf("a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line %d)", start)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		de.Msg = `text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`
+		if pe.StartLine != pe.Line {
+			de.Msg += fmt.Sprintf(" (the record starts at line %d)", pe.StartLine)
+		}
+		de.RecordOnly = true
+	default:
+		de.Msg = "this line cannot be read as CSV (" + pe.Err.Error() + ")"
+	}
+	return de
+}
+
+// quoteAtEOF tells whether an ErrQuote is encoding/csv's report of a quoted
+// field still open at the end of the input: the input is used up and the
+// error column lies beyond the last line (a quote in the middle of a line
+// points at that quote).
+func (r *csvReader) quoteAtEOF(pe *csv.ParseError) bool {
+	return r.src.err == io.EOF && r.bomLen+r.cr.InputOffset() == r.src.n && pe.Column > r.src.lastLineLen()
+}
+
+// inputError wraps an error of the input: a DataError (the charset
+// decoder's) is returned unchanged, anything else gets the file name.
+func (r *csvReader) inputError(err error) error {
+	if de := AsDataError(err); de != nil {
+		return de
+	}
+	return &DataError{File: r.source, Pos: Pos{Line: r.endLine + 1}, Err: err,
+		Msg: "the file could not be read: " + err.Error()}
+}
+
+// csvWriter writes CSV records.
+type csvWriter struct {
+	out     *bufio.Writer
+	cfg     csvConfig
+	comma   rune
+	cols    []string
+	fromOpt bool           // cols come from the options
+	index   map[string]int // column numbers, built on the first out-of-order record
+	stamp   []int          // slow path: record number that filled each cell
+	cells   []string
+	rows    int
+	started bool
+	closed  bool
+	wrote   bool // something was written
+	err     error
+}
+
+// newCSVWriter makes a writer; what names the options section in errors.
+func newCSVWriter(w io.Writer, opt CSVOptions, what string) (*csvWriter, error) {
+	cfg, err := opt.config(what)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.comma == 0 {
+		cfg.comma = ';'
+	}
+	return &csvWriter{out: bufio.NewWriterSize(w, csvBufSize), cfg: cfg, comma: cfg.comma}, nil
+}
+
+// Write writes one record (after Flatten) in the column order.
+func (w *csvWriter) Write(rec *Record) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return errors.New("csv: Write after Close")
+	}
+	if rec == nil {
+		return errors.New("csv: Write(nil)")
+	}
+	rec = Flatten(rec)
+	if !w.started {
+		if err := w.begin(rec); err != nil {
+			w.err = err
+			return err
+		}
+	}
+	if err := w.arrange(rec); err != nil {
+		w.err = err
+		return err
+	}
+	if err := w.writeRow(w.cells, rec); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// begin fixes the columns and writes the header row.
+func (w *csvWriter) begin(rec *Record) error {
+	w.started = true
+	if len(w.cfg.columns) > 0 {
+		w.cols, w.fromOpt = w.cfg.columns, true
+	} else {
+		w.cols = rec.Names()
+		seen := make(map[string]bool, len(w.cols))
+		for i, n := range w.cols {
+			if seen[n] {
+				return &DataError{Pos: rec.Fields[i].Pos, Field: n, Msg: "the first record has two fields of this name; a CSV file needs one column per name"}
+			}
+			seen[n] = true
+		}
+	}
+	w.cells = make([]string, len(w.cols))
+	if !w.cfg.header {
+		return nil
+	}
+	copy(w.cells, w.cols)
+	return w.writeRow(w.cells, nil)
+}
+
+// arrange puts rec's values into w.cells in column order.
+func (w *csvWriter) arrange(rec *Record) error {
+	w.rows++
+	fs := rec.Fields
+	if len(fs) == len(w.cols) {
+		same := true
+		for i := range fs {
+			if fs[i].Name != w.cols[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			for i := range fs {
+				w.cells[i] = fs[i].Value.text
+			}
+			return nil
+		}
+	}
+	if w.index == nil {
+		w.index = make(map[string]int, len(w.cols))
+		for i, c := range w.cols {
+			w.index[c] = i
+		}
+		w.stamp = make([]int, len(w.cols))
+	}
+	for i := range w.cells {
+		w.cells[i] = ""
+	}
+	for _, f := range fs {
+		i, ok := w.index[f.Name]
+		if !ok {
+			return &DataError{Pos: fieldOrRecordPos(f.Pos, rec.Pos), Field: f.Name, Msg: "not one of the columns of this file (" + w.columnList() + ")"}
+		}
+		if w.stamp[i] == w.rows {
+			return &DataError{Pos: fieldOrRecordPos(f.Pos, rec.Pos), Field: f.Name, Msg: "the record has two fields of this name"}
+		}
+		w.stamp[i] = w.rows
+		w.cells[i] = f.Value.text
+	}
+	return nil
+}
+
+func fieldOrRecordPos(f, r Pos) Pos {
+	if f.IsZero() {
+		return r
+	}
+	return f
+}
+
+func (w *csvWriter) columnList() string {
+	const show = 10
+	var b strings.Builder
+	if w.fromOpt {
+		b.WriteString("the columns are set in the options: ")
+	} else {
+		b.WriteString("the columns come from the first record: ")
+	}
+	for i, c := range w.cols {
+		if i == show {
+			fmt.Fprintf(&b, ", … (%d columns)", len(w.cols))
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
+// writeRow writes one line; rec (nil for the header) is for error positions.
+func (w *csvWriter) writeRow(cells []string, rec *Record) error {
+	if w.cfg.excelSafe {
+		for i, c := range cells {
+			if excelRisky(c) {
+				cells[i] = "'" + c
+			}
+		}
+	}
+	if !w.cfg.quote {
+		if err := w.checkUnquoted(cells, rec); err != nil {
+			return err
+		}
+	}
+	out := w.out
+	for i, c := range cells {
+		if i > 0 {
+			if w.comma < utf8.RuneSelf {
+				_ = out.WriteByte(byte(w.comma))
+			} else {
+				_, _ = out.WriteRune(w.comma)
+			}
+		}
+		if w.cfg.quote && (w.needsQuotes(c) || (c == "" && len(cells) == 1) || (!w.wrote && i == 0 && strings.HasPrefix(c, "\uFEFF"))) {
+			w.writeQuoted(c)
+		} else {
+			_, _ = out.WriteString(c)
+		}
+	}
+	w.wrote = true
+	var err error
+	if w.cfg.crlf {
+		_, err = out.WriteString("\r\n")
+	} else {
+		err = out.WriteByte('\n')
+	}
+	return err
+}
+
+// checkUnquoted refuses values that quote "none" cannot represent.
+func (w *csvWriter) checkUnquoted(cells []string, rec *Record) error {
+	fail := func(i int, msg string) error {
+		de := &DataError{Field: w.cols[i], Msg: msg}
+		if rec != nil {
+			de.Pos = rec.Pos
+			if f := rec.Field(w.cols[i]); f != nil {
+				de.Pos = fieldOrRecordPos(f.Pos, rec.Pos)
+			}
+		}
+		return de
+	}
+	for i, c := range cells {
+		switch {
+		case strings.ContainsRune(c, w.comma):
+			return fail(i, fmt.Sprintf("%s contains the delimiter %s, which cannot be written without quotes (quote: none)", Quote(c), delimName(w.comma)))
+		case strings.ContainsAny(c, "\r\n"):
+			return fail(i, fmt.Sprintf("%s contains a line break, which cannot be written without quotes (quote: none)", Quote(c)))
+		case i == 0 && !w.wrote && strings.HasPrefix(c, "\uFEFF"):
+			return fail(i, fmt.Sprintf("%s starts with an invisible byte order mark (U+FEFF), which readers drop at the start of a file", Quote(c)))
+		}
+	}
+	if len(cells) == 1 && cells[0] == "" {
+		return fail(0, "an empty value in a one-column file cannot be written without quotes: the empty line would be skipped when reading")
+	}
+	return nil
+}
+
+// needsQuotes is encoding/csv.Writer's rule: quote a field that holds the
+// delimiter, a quote or a line break, starts with white space, or is `\.`.
+func (w *csvWriter) needsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == `\.` {
+		return true
+	}
+	if w.comma < utf8.RuneSelf {
+		d := byte(w.comma)
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '"' || c == d || c == '\n' || c == '\r' {
+				return true
+			}
+		}
+	} else if strings.ContainsRune(s, w.comma) || strings.ContainsAny(s, "\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
+}
+
+func (w *csvWriter) writeQuoted(s string) {
+	out := w.out
+	_ = out.WriteByte('"')
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\"\r\n")
+		if i < 0 {
+			_, _ = out.WriteString(s)
+			break
+		}
+		_, _ = out.WriteString(s[:i])
+		switch s[i] {
+		case '"':
+			_, _ = out.WriteString(`""`)
+		case '\r':
+			if w.cfg.crlf && i+1 < len(s) && s[i+1] == '\n' {
+				_, _ = out.WriteString("\r\n")
+				i++
+			} else {
+				_ = out.WriteByte('\r')
+			}
+		case '\n':
+			if w.cfg.crlf {
+				_, _ = out.WriteString("\r\n")
+			} else {
+				_ = out.WriteByte('\n')
+			}
+		}
+		s = s[i+1:]
+	}
+	_ = out.WriteByte('"')
+}
+
+// Close writes the header when no record came but Columns are set, and
+// flushes. It does not close the underlying io.Writer. With no records and
+// no Columns nothing at all is written.
+func (w *csvWriter) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err == nil && !w.started && len(w.cfg.columns) > 0 {
+		w.err = w.begin(nil)
+	}
+	if err := w.out.Flush(); err != nil && w.err == nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// excelRisky reports whether a spreadsheet would take s for a formula: it
+// starts with '=', '+', '-', '@', TAB or CR and is not a plain number.
+func excelRisky(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !plainNumber(s[1:])
+	}
+	return false
+}
+
+// plainNumber reports whether s is digits in groups separated by single '.'
+// or ',' characters: "12", "12,50", "1.234,56".
+func plainNumber(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case (c == '.' || c == ',') && digit:
+			digit = false
+		default:
+			return false
+		}
+	}
+	return digit
+}
