@@ -47,6 +47,11 @@ const (
 // XLSXOptions configures the xlsx reader and writer. The zero value means
 // the documented defaults.
 //
+// The sheet's layout: row header_row holds the column names (trimmed of
+// surrounding spaces, each name once); a column without a name is ignored,
+// but a value in it rejects that row's record. Rows above the header and
+// empty rows are skipped; missing cells read as "".
+//
 // How cell values come out: every value is text (a String value), the text a
 // person sees in Excel, with these rules:
 //   - text cells exactly as stored, leading zeros and spaces included ("000815");
@@ -75,8 +80,8 @@ type XLSXOptions struct {
 	// HeaderRow is the row number that holds the column names; rows above
 	// it are ignored. Default 1.
 	HeaderRow int `json:"header_row,omitempty" yaml:"header_row,omitempty"`
-	// MaxRows is the most data rows (records below the header) read; a sheet
-	// with more is rejected. Default 1048576, Excel's own limit.
+	// MaxRows is the most data rows (records below the header) read; the
+	// first row beyond it is a final error. Default 1048576, Excel's limit.
 	MaxRows int `json:"max_rows,omitempty" yaml:"max_rows,omitempty"`
 	// DateFormat is the Go time layout for cells shown as a date (any date
 	// format without a time). Default "02.01.2006".
