@@ -31,10 +31,29 @@ func Dump(w io.Writer, recs []*Record) error {
 	return err
 }
 
+// dumpPos writes every part of a position (unlike Pos.String, which shows
+// a spreadsheet cell alone), so a golden diff shows any position change.
 func dumpPos(b *strings.Builder, p Pos) {
-	if s := p.String(); s != "" && !(p.Line == 0 && p.Ref == "") {
-		b.WriteString(" @")
-		b.WriteString(s)
+	if p.Line == 0 && p.Ref == "" {
+		return
+	}
+	b.WriteString(" @")
+	if p.Line > 0 {
+		b.WriteString(strconv.Itoa(p.Line))
+		if p.Col > 0 {
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(p.Col))
+		}
+		if p.Ref != "" {
+			b.WriteByte(' ')
+		}
+	}
+	if p.Ref != "" {
+		if p.Line > 0 {
+			b.WriteString("(" + p.Ref + ")")
+		} else {
+			b.WriteString(p.Ref)
+		}
 	}
 }
 

@@ -136,8 +136,14 @@ type Pos struct {
 func (p Pos) IsZero() bool { return p.Line == 0 && p.Col == 0 && p.Ref == "" && p.Index == 0 }
 
 // String renders the position the way compilers do: "14:9", "1203",
-// "Tabelle1!C12", or "14:9 (/ORDER/ITEM[2])" when both are known.
+// "Tabelle1!C12" (a spreadsheet cell, shown alone), or
+// "14:9 (/ORDER/ITEM[2])" when a line and an element path are known.
 func (p Pos) String() string {
+	if strings.IndexByte(p.Ref, '!') >= 0 {
+		// A spreadsheet cell says it all: "Tabelle1!C12" is what people
+		// look up in Excel; the row and column numbers would only repeat it.
+		return p.Ref
+	}
 	var b strings.Builder
 	if p.Line > 0 {
 		b.WriteString(strconv.Itoa(p.Line))

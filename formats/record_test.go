@@ -16,6 +16,8 @@ func TestDataErrorFormat(t *testing.T) {
 			`orders.json:293:32: unexpected end of file inside a string`},
 		{&DataError{File: "preise.xlsx", Pos: Pos{Ref: "Tabelle1!C12"}, Field: "Preis", Msg: "bad"},
 			`preise.xlsx:Tabelle1!C12: field "Preis": bad`},
+		{&DataError{File: "preise.xlsx", Pos: Pos{Line: 12, Col: 3, Ref: "Tabelle1!C12"}, Field: "Preis", Msg: "bad"},
+			`preise.xlsx:Tabelle1!C12: field "Preis": bad`},
 		{&DataError{File: "o.xml", Pos: Pos{Line: 4, Col: 2, Ref: "/ORDER/ITEM[2]"}, Msg: "bad"},
 			`o.xml:4:2 (/ORDER/ITEM[2]): bad`},
 		{&DataError{File: "empty.csv", Msg: "the file is empty (0 bytes)"}, `empty.csv: the file is empty (0 bytes)`},

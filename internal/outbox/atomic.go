@@ -1,0 +1,138 @@
+// Package outbox writes output files atomically: a temp file in the target
+// folder (with a name importers ignore), fsync, rename, fsync of the folder.
+// A reader of the folder sees either no file or the complete file, never a
+// half-written one, whatever happens to the process in between.
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// TempPrefix starts the name of every temp file ferry writes into a target
+// folder. Importers and ferry's own inbox scanner ignore dotfiles and *.tmp.
+const TempPrefix = ".ferry-"
+
+// File is an output being written. Write to it, then Commit to make it
+// visible under its final name, or Abort to remove it. After either, further
+// calls are no-ops that return the first outcome.
+type File struct {
+	f      *os.File
+	final  string
+	done   bool
+	result error
+	// Rename is os.Rename; tests replace it to simulate a refused rename.
+	Rename func(oldpath, newpath string) error
+	// Sleep waits between rename retries; tests replace it.
+	Sleep func(time.Duration)
+	// Retryable tells a rename refusal worth waiting out (on Windows: a file
+	// held open by another process); tests replace it.
+	Retryable func(error) bool
+}
+
+// Create starts an output that will be named path when committed. The temp
+// file is created in path's folder so that the rename stays on one volume.
+func Create(path string) (*File, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, TempPrefix+base+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	return &File{f: f, final: path, Rename: os.Rename, Sleep: time.Sleep, Retryable: retryable}, nil
+}
+
+// Write writes to the temp file.
+func (o *File) Write(p []byte) (int, error) {
+	if o.done {
+		return 0, errors.New("outbox: write after commit or abort")
+	}
+	return o.f.Write(p)
+}
+
+// TempName returns the temp file's path.
+func (o *File) TempName() string { return o.f.Name() }
+
+// Commit flushes the temp file to disk, renames it to its final name and
+// syncs the folder. On failure the temp file is removed and no file appears
+// under the final name.
+func (o *File) Commit() error {
+	if o.done {
+		return o.result
+	}
+	o.done = true
+	tmp := o.f.Name()
+	err := o.f.Sync()
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = o.renameRetry(tmp, o.final)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		o.result = fmt.Errorf("writing %s: %w", o.final, err)
+		return o.result
+	}
+	o.result = SyncDir(filepath.Dir(o.final))
+	return o.result
+}
+
+// Abort removes the temp file. It is safe to call after Commit (it does
+// nothing then), so `defer o.Abort()` is the usual pattern.
+func (o *File) Abort() error {
+	if o.done {
+		return nil
+	}
+	o.done = true
+	o.result = errors.New("outbox: aborted")
+	_ = o.f.Close()
+	return os.Remove(o.f.Name())
+}
+
+// renameRetry renames, retrying with backoff when the OS refuses: on
+// Windows a virus scanner, an indexer or the importer itself may hold the
+// target open for a moment (sharing violation, access denied).
+func (o *File) renameRetry(from, to string) error {
+	const attempts = 10
+	delay := 50 * time.Millisecond
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = o.Rename(from, to); err == nil {
+			return nil
+		}
+		if !o.Retryable(err) {
+			return err
+		}
+		if attempt == attempts {
+			return fmt.Errorf("%w (still refused after %d attempts – is the file open in another program?)", err, attempts)
+		}
+		o.Sleep(delay)
+		if delay < 2*time.Second {
+			delay *= 2
+		}
+	}
+}
+
+// SyncDir makes a rename in dir durable. Windows cannot sync a folder
+// handle (and its NTFS metadata is journaled), so it is a no-op there.
+func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package outbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCommitMakesFileAppearWhole(t *testing.T) {
+	dir := t.TempDir()
+	final := filepath.Join(dir, "out.csv")
+	o, err := Create(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Write([]byte("a;b\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(final); !os.IsNotExist(err) {
+		t.Fatalf("final name visible before commit: %v", err)
+	}
+	if !strings.HasPrefix(filepath.Base(o.TempName()), TempPrefix) {
+		t.Errorf("temp name %q does not start with %q", o.TempName(), TempPrefix)
+	}
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(final)
+	if err != nil || string(b) != "a;b\r\n" {
+		t.Fatalf("got %q, %v", b, err)
+	}
+	assertOnly(t, dir, "out.csv")
+	if err := o.Abort(); err != nil {
+		t.Errorf("abort after commit: %v", err)
+	}
+}
+
+func TestAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	o, err := Create(filepath.Join(dir, "out.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = o.Write([]byte("partial"))
+	if err := o.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, dir)
+	if _, err := o.Write([]byte("x")); err == nil {
+		t.Error("write after abort succeeded")
+	}
+}
+
+func TestRefusedRenameIsRetriedThenReported(t *testing.T) {
+	dir := t.TempDir()
+	final := filepath.Join(dir, "out.csv")
+	locked := errors.New("sharing violation")
+	for _, c := range []struct {
+		name      string
+		failures  int
+		wantError bool
+	}{{"succeeds after 3 refusals", 3, false}, {"gives up after 10", 100, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := Create(final)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, slept := 0, time.Duration(0)
+			o.Rename = func(a, b string) error {
+				if calls++; calls <= c.failures {
+					return locked
+				}
+				return os.Rename(a, b)
+			}
+			o.Retryable = func(err error) bool { return errors.Is(err, locked) }
+			o.Sleep = func(d time.Duration) { slept += d }
+			err = o.Commit()
+			if c.wantError {
+				if err == nil || !strings.Contains(err.Error(), "open in another program") {
+					t.Fatalf("err = %v", err)
+				}
+				if calls != 10 {
+					t.Errorf("%d rename attempts, want 10", calls)
+				}
+				assertOnly(t, dir)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls != 4 || slept != 350*time.Millisecond {
+				t.Errorf("calls %d, slept %v", calls, slept)
+			}
+			assertOnly(t, dir, "out.csv")
+			os.Remove(final)
+		})
+	}
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, ",") != strings.Join(names, ",") {
+		t.Errorf("folder holds %v, want %v", got, names)
+	}
+}
