@@ -30,6 +30,7 @@ type convertFlags struct {
 	xmlRoot, xmlRec   string
 	translit          string
 	onError           string
+	lineEnding        string
 	excelSafe         bool
 	noHeader          bool
 	quiet             bool
@@ -89,6 +90,7 @@ out, and the rest is written.`,
 	f.StringVar(&fl.xmlRec, "xml-record", "", `XML output: record element name (default "record")`)
 	f.StringVar(&fl.translit, "transliterate", "", `output: replace characters the output encoding cannot hold by a table ("latin": Ł→L, č→c …)`)
 	f.StringVar(&fl.onError, "on-error", "fail", "what a bad record does: fail (write nothing) or skip (leave it out)")
+	f.StringVar(&fl.lineEnding, "line-ending", "", "CSV/TXT output line ends: crlf (default, as Windows importers expect) or lf")
 	f.BoolVar(&fl.excelSafe, "excel-safe", false, "CSV output: neutralise cells that Excel would run as formulas (=, +, -, @), keeping real numbers")
 	f.BoolVar(&fl.noHeader, "no-header", false, "CSV input has no header row (fields are named f1, f2, …)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary line and no progress bar")
@@ -294,6 +296,13 @@ func (fl convertFlags) options(inF, outF *formats.Format) (ropt, wopt formats.Op
 		ropt.TXT.Delimiter = "\t"
 	}
 	wopt.CSV.ExcelSafe = fl.excelSafe
+	switch fl.lineEnding {
+	case "", "crlf", "lf":
+		wopt.CSV.LineEnding = fl.lineEnding
+		wopt.TXT.LineEnding = fl.lineEnding
+	default:
+		return ropt, wopt, usageErr("--line-ending must be crlf or lf, not %q", fl.lineEnding)
+	}
 	wopt.XML.Root = fl.xmlRoot
 	wopt.XML.RecordElement = fl.xmlRec
 	if outF.Name == "xml" {
