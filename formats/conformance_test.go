@@ -210,6 +210,36 @@ func runConformance(t *testing.T, c conformanceCase) {
 	}
 }
 
+// benchRead is the body of every reader benchmark: it reads data whole with
+// format f, b.N times, and fails unless it yields want records (want < 0:
+// at least one).
+func benchRead(b *testing.B, f Format, opt Options, data []byte, want int) {
+	b.Helper()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := f.NewReader(bytes.NewReader(data), "bench", opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if (want < 0 && n == 0) || (want >= 0 && n != want) {
+			b.Fatalf("%d records, want %d", n, want)
+		}
+	}
+}
+
 var errDiskFull = errors.New("disk full")
 
 type failWriter struct{}

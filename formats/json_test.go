@@ -770,26 +770,7 @@ func benchJSON(b *testing.B) []byte {
 }
 
 func BenchmarkJSONRead(b *testing.B) {
-	data := benchJSON(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, _ := JSONFormat().NewReader(bytes.NewReader(data), "orders.json", Options{})
-		n := 0
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if n == 0 {
-			b.Fatal("no records")
-		}
-	}
+	benchRead(b, JSONFormat(), Options{}, benchJSON(b), -1)
 }
 
 // BenchmarkJSONDecoderToken is the encoding/json baseline for BenchmarkJSONRead.

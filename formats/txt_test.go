@@ -323,26 +323,7 @@ func txtBenchData(n int) ([]byte, TXTOptions) {
 
 func BenchmarkTXTRead(b *testing.B) {
 	data, opt := txtBenchData(benchRows)
-	b.ResetTimer()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for i := 0; i < b.N; i++ {
-		recs := 0
-		r, _ := TXTFormat().NewReader(bytes.NewReader(data), "bench.txt", Options{TXT: opt})
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			recs++
-		}
-		if recs != benchRows {
-			b.Fatal(recs)
-		}
-	}
+	benchRead(b, TXTFormat(), Options{TXT: opt}, data, benchRows)
 }
 
 func BenchmarkTXTWrite(b *testing.B) {

@@ -1026,26 +1026,5 @@ func BenchmarkXLSXRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(out)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := XLSXFormat().NewReader(bytes.NewReader(out), "bench.xlsx", Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if n != 20000 {
-			b.Fatalf("%d records", n)
-		}
-	}
+	benchRead(b, XLSXFormat(), Options{}, out, len(recs))
 }

@@ -951,29 +951,7 @@ func articleXML(n int) []byte {
 
 func BenchmarkXMLRead(b *testing.B) {
 	doc := articleXML(20 << 20 / 900)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(doc)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := XMLFormat().NewReader(bytes.NewReader(doc), "bench.xml", Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		if n == 0 {
-			b.Fatal("no records")
-		}
-	}
+	benchRead(b, XMLFormat(), Options{}, doc, -1)
 }
 
 func BenchmarkXMLWrite(b *testing.B) {
