@@ -220,8 +220,13 @@ func (c *CLI) convert(ctx context.Context, fl convertFlags, in, out string) erro
 		if len(bad) > 0 {
 			skipped = fmt.Sprintf(", %d bad record(s) skipped", len(bad))
 		}
-		fmt.Fprintf(c.Stderr, "ferry: %s → %s: %d records%s (%s)\n", source, displayName(out), nOut, skipped,
-			time.Since(start).Round(time.Millisecond))
+		took := time.Since(start)
+		rate := ""
+		if took > time.Second {
+			rate = fmt.Sprintf(", %.0f records/s", float64(nIn)/took.Seconds())
+		}
+		fmt.Fprintf(c.Stderr, "ferry: %s → %s: %d records%s (%s%s)\n", source, displayName(out), nOut, skipped,
+			took.Round(time.Millisecond), rate)
 	}
 	return nil
 }
