@@ -95,7 +95,6 @@ type OutputConfig struct {
 	Encoding      string         `yaml:"encoding"`
 	Options       map[string]any `yaml:"options"`
 	Transliterate string         `yaml:"transliterate"`
-	SplitBy       string         `yaml:"split_by"`
 	When          string         `yaml:"when"`
 
 	// Resolved by Load.
@@ -241,26 +240,67 @@ func LoadProject(path string) (*Project, error) {
 	}
 	names := map[string]string{}
 	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		rel = filepath.ToSlash(rel)
-		pc := &PipelineConfig{File: rel}
-		doc, es := v.decodeFile(f, rel, schemas.Pipeline, pc)
-		if len(es) > 0 {
+		pc, es := v.loadPipeline(f, dir, p.Settle)
+		if pc == nil {
 			errs = append(errs, es...)
 			continue
 		}
-		pc.doc = doc
 		if other, dup := names[pc.Name]; dup {
-			errs = append(errs, pc.errorAt([]string{"name"}, fmt.Sprintf("pipeline name %q is already used by %s", pc.Name, other)))
+			es = append(es, pc.errorAt([]string{"name"}, fmt.Sprintf("pipeline name %q is already used by %s", pc.Name, other)))
 		}
-		names[pc.Name] = rel
-		errs = append(errs, pc.resolve(dir, p.Settle)...)
+		names[pc.Name] = pc.File
+		errs = append(errs, es...)
 		p.Pipelines = append(p.Pipelines, pc)
 	}
 	if len(errs) > 0 {
 		return p, errs
 	}
 	return p, nil
+}
+
+// LoadPipeline reads one pipeline file on its own (for `ferry convert
+// --pipeline FILE`): relative paths in it are resolved against the file's
+// folder.
+func LoadPipeline(path string) (*PipelineConfig, error) {
+	v, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	pc, errs := v.loadPipeline(path, filepath.Dir(path), DefaultSettle)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return pc, nil
+}
+
+// loadPipeline reads, validates and resolves one pipeline file; dir is the
+// base of its relative paths. A nil result means the file could not be
+// read at all.
+func (v *validator) loadPipeline(path, dir string, settle time.Duration) (*PipelineConfig, ConfigErrors) {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		rel = path
+	}
+	rel = filepath.ToSlash(rel)
+	pc := &PipelineConfig{File: rel}
+	doc, es := v.decodeFile(path, rel, schemas.Pipeline, pc)
+	if len(es) > 0 {
+		return nil, es
+	}
+	pc.doc = doc
+	return pc, pc.resolve(dir, settle)
+}
+
+// Pipeline returns the named pipeline of the project.
+func (p *Project) Pipeline(name string) (*PipelineConfig, error) {
+	names := make([]string, 0, len(p.Pipelines))
+	for _, pc := range p.Pipelines {
+		if pc.Name == name {
+			return pc, nil
+		}
+		names = append(names, pc.Name)
+	}
+	return nil, fmt.Errorf("no pipeline %q in %s (there are: %s)", name, p.File, strings.Join(names, ", "))
 }
 
 // pipelineFiles lists the pipeline files of dir in name order.

@@ -114,3 +114,54 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		t.Errorf("folder holds %v, want %v", got, names)
 	}
 }
+
+func TestBatchCommitsTogether(t *testing.T) {
+	dir := t.TempDir()
+	var b Batch
+	for _, rel := range []string{"a.csv", "10001/index.json"} {
+		w, err := b.Create(dir, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(rel))
+	}
+	if _, err := b.Create(dir, "a.csv"); err == nil {
+		t.Error("the same file staged twice")
+	}
+	if _, err := b.Create(dir, "../escape.csv"); err == nil {
+		t.Error("a name outside the folder was accepted")
+	}
+	assertOnlyPrefix(t, dir, TempPrefix)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range b.Paths() {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+	assertOnly(t, dir, "10001", "a.csv")
+}
+
+func TestBatchAbortRemovesEverything(t *testing.T) {
+	dir := t.TempDir()
+	var b Batch
+	w, _ := b.Create(dir, "x.xml")
+	w.Write([]byte("<half"))
+	b.Abort()
+	assertOnly(t, dir)
+	if err := b.Commit(); err == nil {
+		t.Error("commit after abort succeeded")
+	}
+}
+
+// assertOnlyPrefix checks that every file in dir is a temp file.
+func assertOnlyPrefix(t *testing.T, dir, prefix string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), prefix) {
+			t.Errorf("%s is visible before commit", p)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,100 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// evalField computes one output value and the source position to keep with
+// it: a copied field keeps its own position; an expression over exactly one
+// field takes that field's position; anything else the record's.
+func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, formats.Pos, error) {
+	if p.copyOf != "" {
+		f := r.Field(p.copyOf)
+		if f == nil {
+			return formats.Null, r.Pos, missingField(p.copyOf, r)
+		}
+		return f.Value, f.Pos, nil
+	}
+	x, err := p.eval(r, st.base)
+	if err != nil {
+		return formats.Null, r.Pos, err
+	}
+	v, err := fromExpr(x)
+	if err != nil {
+		return formats.Null, r.Pos, err
+	}
+	pos := r.Pos
+	if len(p.fields) == 1 {
+		if f := r.Field(p.fields[0]); f != nil {
+			pos = f.Pos
+		}
+	}
+	return v, pos, nil
+}
+
+// fieldError turns an error of one expression on one record into a
+// record-level DataError in the project's style:
+//
+//	artikel-bad-decimal.csv:3: field "VK1": "12,5x" is not a decimal
+//
+// When the expression reads exactly one input field, the message names
+// that field and its position (that is where the accountant looks);
+// otherwise it names the output field and shows the expression.
+func fieldError(st *RunState, r *formats.Record, out string, p *program, err error) error {
+	if de := formats.AsDataError(err); de != nil {
+		if de.File == "" {
+			de.File = st.File
+		}
+		return de
+	}
+	de := &formats.DataError{File: st.File, Pos: r.Pos, Field: out, RecordOnly: true, Err: err}
+	var mf *errMissingField
+	switch {
+	case errors.As(err, &mf):
+		de.Field = ""
+		de.Msg = mf.Error()
+	case len(p.fields) == 1 && p.copyOf == "":
+		de.Field = p.fields[0]
+		if f := r.Field(p.fields[0]); f != nil {
+			de.Pos = f.Pos
+		}
+		de.Msg = exprMessage(err)
+	default:
+		de.Msg = exprMessage(err)
+		if p.copyOf == "" {
+			de.Msg += " (in " + p.src + ")"
+		}
+	}
+	return de
+}
+
+// exprPos matches the " (1:5)" expr appends to runtime errors.
+var exprPos = regexp.MustCompile(` \(\d+:\d+\)$`)
+
+// exprMessage is the first line of an expr error without expr's position
+// suffix and source snippet: the caller adds a better position.
+func exprMessage(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return exprPos.ReplaceAllString(msg, "")
+}
+
+// truth reads a filter or condition result.
+func truth(x any) (bool, error) {
+	switch t := x.(type) {
+	case bool:
+		return t, nil
+	case formats.Value:
+		if b, ok := t.Bool(); ok {
+			return b, nil
+		}
+	}
+	return false, fmt.Errorf("the condition gave %v (%T), not true or false", x, x)
+}

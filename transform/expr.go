@@ -1,0 +1,323 @@
+package transform
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+	"github.com/shopspring/decimal"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// reserved names in every expression environment besides the record's
+// fields: the input file and the project's vars.
+const (
+	envInput = "input"
+	envVars  = "vars"
+)
+
+// program is one compiled expression with what it reads: the record fields
+// it names, so that the environment holds only those (no per-record
+// conversion of fields nobody uses).
+type program struct {
+	src    string
+	prog   *vm.Program
+	fields []string // record fields referenced, in order of first use
+	allEnv bool     // uses $env dynamically: needs every field
+	// copyOf is set when the expression is just one field name: the value is
+	// copied without running the VM.
+	copyOf string
+}
+
+// compiler compiles expressions of one pipeline with the shared function
+// library.
+type compiler struct {
+	opts     []expr.Option
+	declared map[string]bool // declared input fields, nil = unknown
+}
+
+func newCompiler(fns *Functions, declared map[string]string) *compiler {
+	c := &compiler{opts: append([]expr.Option{expr.AllowUndefinedVariables()}, fns.Options()...)}
+	if declared != nil {
+		c.declared = map[string]bool{}
+		for k := range declared {
+			c.declared[k] = true
+		}
+	}
+	return c
+}
+
+// compile compiles src. A plain field name (an identifier, or a name that
+// is not a valid identifier such as "Name[en]" written as-is) becomes a copy.
+func (c *compiler) compile(src string) (*program, error) {
+	p := &program{src: src}
+	s := strings.TrimSpace(src)
+	if isIdent(s) && !isKeyword(s) {
+		p.copyOf, p.fields = s, []string{s}
+		if c.declared != nil && !c.declared[s] {
+			return nil, fmt.Errorf("unknown input field %q (declared fields: %s)", s, strings.Join(sortedKeys(c.declared), ", "))
+		}
+		return p, nil
+	}
+	prog, err := expr.Compile(src, c.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
+	}
+	p.prog = prog
+	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}}
+	root := prog.Node()
+	ast.Walk(&root, v)
+	for _, name := range v.names {
+		if name == envInput || name == envVars || v.calleeNames[name] {
+			continue
+		}
+		if c.declared != nil && !c.declared[name] {
+			return nil, fmt.Errorf("unknown input field %q (declared fields: %s)", name, strings.Join(sortedKeys(c.declared), ", "))
+		}
+		p.fields = append(p.fields, name)
+	}
+	p.allEnv = v.dynamic
+	return p, nil
+}
+
+// identVisitor collects the identifiers an expression reads; names used as
+// functions (dec, round …) are not fields.
+type identVisitor struct {
+	names       []string
+	seen        map[string]bool
+	calleeNames map[string]bool
+	dynamic     bool
+}
+
+func (v *identVisitor) Visit(n *ast.Node) {
+	switch t := (*n).(type) {
+	case *ast.IdentifierNode:
+		if t.Value == "$env" {
+			return
+		}
+		if !v.seen[t.Value] {
+			v.seen[t.Value] = true
+			v.names = append(v.names, t.Value)
+		}
+	case *ast.CallNode:
+		if id, ok := t.Callee.(*ast.IdentifierNode); ok {
+			v.calleeNames[id.Value] = true
+		}
+	case *ast.MemberNode:
+		if id, ok := t.Node.(*ast.IdentifierNode); ok && id.Value == "$env" {
+			if s, ok := t.Property.(*ast.StringNode); ok {
+				if !v.seen[s.Value] {
+					v.seen[s.Value] = true
+					v.names = append(v.names, s.Value)
+				}
+			} else {
+				v.dynamic = true
+			}
+		}
+	}
+}
+
+// isIdent reports whether s is a field name that expr reads as one
+// identifier.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || r > 0x7f && r != 0xa0 {
+			continue
+		}
+		if i > 0 && r >= '0' && r <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func isKeyword(s string) bool {
+	switch s {
+	case "true", "false", "nil", "not", "and", "or", "in", "matches", "contains", "startsWith", "endsWith", "let", "if", "else":
+		return true
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// env is the expression environment of one record.
+type env map[string]any
+
+// fileEnv is what expressions see of the file being processed.
+type fileEnv struct {
+	Name string // "artikel.csv"
+	Stem string // "artikel"
+	Ext  string // ".csv"
+	Path string // as given
+}
+
+func (f fileEnv) value() map[string]any {
+	return map[string]any{"name": f.Name, "stem": f.Stem, "ext": f.Ext, "path": f.Path}
+}
+
+// eval runs p against rec. base holds the input and vars entries.
+func (p *program) eval(rec *formats.Record, base env) (any, error) {
+	if p.copyOf != "" {
+		v, ok := rec.Get(p.copyOf)
+		if !ok {
+			return nil, missingField(p.copyOf, rec)
+		}
+		return v, nil
+	}
+	e := make(env, len(p.fields)+len(base))
+	for k, v := range base {
+		e[k] = v
+	}
+	if p.allEnv {
+		for _, f := range rec.Fields {
+			e[f.Name] = toExpr(f.Value)
+		}
+	} else {
+		for _, name := range p.fields {
+			v, ok := rec.Get(name)
+			if !ok {
+				if _, isBase := base[name]; isBase {
+					continue
+				}
+				return nil, missingField(name, rec)
+			}
+			e[name] = toExpr(v)
+		}
+	}
+	return expr.Run(p.prog, map[string]any(e))
+}
+
+// errMissingField is returned when an expression names a field the record
+// does not have.
+type errMissingField struct {
+	name   string
+	fields []string
+}
+
+func (e *errMissingField) Error() string {
+	const max = 12
+	names := e.fields
+	more := ""
+	if len(names) > max {
+		names, more = names[:max], ", …"
+	}
+	return fmt.Sprintf("the input has no field %q (it has: %s%s)", e.name, strings.Join(names, ", "), more)
+}
+
+func missingField(name string, rec *formats.Record) error {
+	return &errMissingField{name: name, fields: rec.Names()}
+}
+
+// toExpr converts a record value into what expressions compute with: text
+// as string, numbers as exact decimals, nested records as maps.
+func toExpr(v formats.Value) any {
+	switch v.Kind() {
+	case formats.KindString:
+		return v.Text()
+	case formats.KindNumber:
+		d, err := decimal.NewFromString(v.Text())
+		if err != nil {
+			return v.Text()
+		}
+		return d
+	case formats.KindBool:
+		b, _ := v.Bool()
+		return b
+	case formats.KindRecord:
+		r := v.Record()
+		m := make(map[string]any, len(r.Fields))
+		for _, f := range r.Fields {
+			m[f.Name] = toExpr(f.Value)
+		}
+		return m
+	case formats.KindList:
+		l := v.List()
+		out := make([]any, len(l))
+		for i := range l {
+			out[i] = toExpr(l[i])
+		}
+		return out
+	}
+	return nil
+}
+
+// fromExpr converts an expression result back into a record value.
+func fromExpr(x any) (formats.Value, error) {
+	switch t := x.(type) {
+	case nil:
+		return formats.Null, nil
+	case formats.Value:
+		return t, nil
+	case string:
+		return formats.String(t), nil
+	case bool:
+		return formats.Bool(t), nil
+	case decimal.Decimal:
+		return formats.Number(t.String()), nil
+	case *decimal.Decimal:
+		return formats.Number(t.String()), nil
+	case int:
+		return formats.Number(strconv.Itoa(t)), nil
+	case int64:
+		return formats.Number(strconv.FormatInt(t, 10)), nil
+	case uint64:
+		return formats.Number(strconv.FormatUint(t, 10)), nil
+	case *big.Int:
+		return formats.Number(t.String()), nil
+	case float64:
+		return formats.Number(strconv.FormatFloat(t, 'f', -1, 64)), nil
+	case time.Time:
+		return formats.String(t.Format(time.RFC3339Nano)), nil
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		r := formats.NewRecord(len(keys))
+		for _, k := range keys {
+			v, err := fromExpr(t[k])
+			if err != nil {
+				return formats.Null, err
+			}
+			r.Add(k, v, formats.Pos{})
+		}
+		return formats.Nested(r), nil
+	case []any:
+		l := make([]formats.Value, len(t))
+		for i := range t {
+			v, err := fromExpr(t[i])
+			if err != nil {
+				return formats.Null, err
+			}
+			l[i] = v
+		}
+		return formats.List(l), nil
+	case []string:
+		l := make([]formats.Value, len(t))
+		for i := range t {
+			l[i] = formats.String(t[i])
+		}
+		return formats.List(l), nil
+	}
+	return formats.Null, fmt.Errorf("the expression gave a %T, which cannot be written to a file", x)
+}

@@ -1,0 +1,209 @@
+package transform
+
+import (
+	"bufio"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/ferry-sync/ferry/formats"
+	"github.com/ferry-sync/ferry/internal/outbox"
+)
+
+// template is an output file name with ${expression} parts:
+//
+//	${input.stem}.csv
+//	auftrag-${OrderNumber}.xml
+//	${Kundennummer}/index.json
+//	products-${formatDate(now(), "JJJJMMTT")}.csv
+//
+// Every value put into a name is cleaned by outbox.SafeSegment (no path
+// separators, no "..", no reserved Windows names …), and the whole name
+// must stay inside the outbox (outbox.Confine). Literal "/" makes sub-folders.
+type template struct {
+	src    string
+	lits   []string   // len(exprs)+1 literal parts
+	exprs  []*program // between them
+	static bool       // no record fields: one name per file
+}
+
+func compileTemplate(src string, c *compiler) (*template, error) {
+	t := &template{src: src, static: true}
+	rest := src
+	for {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			t.lits = append(t.lits, rest)
+			break
+		}
+		t.lits = append(t.lits, rest[:i])
+		depth, end := 0, -1
+		for j := i + 2; j < len(rest); j++ {
+			switch rest[j] {
+			case '{':
+				depth++
+			case '}':
+				if depth == 0 {
+					end = j
+				}
+				depth--
+			}
+			if end >= 0 {
+				break
+			}
+		}
+		if end < 0 {
+			return nil, fmt.Errorf("%q: \"${\" without a closing \"}\"", src)
+		}
+		p, err := c.compile(rest[i+2 : end])
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", src, err)
+		}
+		for _, f := range p.fields {
+			if f != envInput && f != envVars {
+				t.static = false
+			}
+		}
+		if p.allEnv {
+			t.static = false
+		}
+		t.exprs = append(t.exprs, p)
+		rest = rest[end+1:]
+	}
+	// The literal parts alone must already be a safe relative name.
+	probe := strings.Join(t.lits, "x")
+	if _, err := outbox.Confine("outbox", probe); err != nil {
+		return nil, fmt.Errorf("file name %s", err)
+	}
+	return t, nil
+}
+
+// render builds the relative file name for rec (nil for static names).
+func (t *template) render(rec *formats.Record, base env) (string, error) {
+	if rec == nil {
+		rec = &formats.Record{}
+	}
+	var b strings.Builder
+	for i, lit := range t.lits {
+		b.WriteString(lit)
+		if i == len(t.exprs) {
+			break
+		}
+		x, err := t.exprs[i].eval(rec, base)
+		if err != nil {
+			return "", err
+		}
+		v, err := fromExpr(x)
+		if err != nil {
+			return "", err
+		}
+		seg, err := outbox.SafeSegment(v.Text())
+		if err != nil {
+			return "", fmt.Errorf("file name %q, part ${%s}: %v", t.src, t.exprs[i].src, err)
+		}
+		b.WriteString(seg)
+	}
+	rel := b.String()
+	if _, err := outbox.Confine("outbox", rel); err != nil {
+		return "", fmt.Errorf("file name %q: %v", t.src, err)
+	}
+	return rel, nil
+}
+
+// output is one compiled entry of a pipeline's outputs.
+type output struct {
+	cfg      *OutputConfig
+	format   *formats.Format
+	name     *template
+	when     *program
+	translit map[rune]string
+}
+
+func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry) (*output, error) {
+	oc := &pc.Outputs[i]
+	at := func(field string) []string { return []string{"outputs", fmt.Sprint(i), field} }
+	o := &output{cfg: oc}
+	var errs ConfigErrors
+	var err error
+	if o.format, err = reg.Lookup(oc.Format); err != nil {
+		errs = append(errs, pc.errorAt(at("format"), err.Error()))
+	}
+	if o.name, err = compileTemplate(oc.Name, c); err != nil {
+		errs = append(errs, pc.errorAt(at("name"), err.Error()))
+	}
+	if oc.When != "" {
+		if o.when, err = c.compile(oc.When); err != nil {
+			errs = append(errs, pc.errorAt(at("when"), err.Error()))
+		}
+	}
+	if oc.Transliterate != "" {
+		if o.translit, err = formats.Transliteration(oc.Transliterate); err != nil {
+			errs = append(errs, pc.errorAt(at("transliterate"), err.Error()))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return o, nil
+}
+
+// openFile is one output file being written during a run.
+type openFile struct {
+	rel string
+	buf *bufio.Writer
+	w   formats.Writer
+	n   int
+}
+
+// maxOpenFiles caps how many files one output may hold open when its name
+// depends on the record (one file per order …).
+const maxOpenFiles = 1000
+
+// writers holds a run's open output files.
+type writers struct {
+	sink  Sink
+	files []map[string]*openFile // per output
+	order []*openFile            // in creation order, for Close
+}
+
+func (ws *writers) write(o *output, oi int, rel string, rec *formats.Record) error {
+	m := ws.files[oi]
+	f := m[rel]
+	if f == nil {
+		if len(m) >= maxOpenFiles {
+			return fmt.Errorf("output %q would open more than %d files in one run", o.cfg.Name, maxOpenFiles)
+		}
+		w, err := ws.sink.Create(o.cfg.OutboxPath, path.Clean(rel))
+		if err != nil {
+			return err
+		}
+		buf := bufio.NewWriterSize(w, 32<<10)
+		fw, err := formats.NewTextWriter(o.format, buf, o.cfg.Encoding, o.translit, o.cfg.FormatOpts)
+		if err != nil {
+			return err
+		}
+		f = &openFile{rel: rel, buf: buf, w: fw}
+		m[rel] = f
+		ws.order = append(ws.order, f)
+	}
+	if err := f.w.Write(rec); err != nil {
+		return err
+	}
+	f.n++
+	return nil
+}
+
+// close finishes every file; the first error wins.
+func (ws *writers) close() error {
+	var first error
+	for _, f := range ws.order {
+		err := f.w.Close()
+		if err == nil {
+			err = f.buf.Flush()
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", f.rel, err)
+		}
+	}
+	return first
+}

@@ -1,0 +1,228 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// Step is one compiled pipeline step. Apply gets one record and emits zero
+// (filtered), one, or many (exploded) records to the next step. Steps that
+// must see the whole file (group, sort, dedupe) also implement Flusher. A
+// step is shared by every file the pipeline runs on at once: per-file state
+// lives in what NewState returns (see Stateful).
+type Step interface {
+	Apply(ctx context.Context, st *RunState, r *formats.Record, emit Emit) error
+}
+
+// Emit passes a record to the rest of the pipeline.
+type Emit func(*formats.Record) error
+
+// Flusher is a step that holds records back until the end of the file.
+type Flusher interface {
+	Flush(ctx context.Context, st *RunState, emit Emit) error
+}
+
+// Pipeline is a loaded and compiled pipeline: read-only, safe to run on
+// many files at once.
+type Pipeline struct {
+	Config  *PipelineConfig
+	steps   []compiledStep
+	outputs []*output
+	vars    map[string]any
+	reg     *formats.Registry
+}
+
+type compiledStep struct {
+	Step
+	kind string
+	name string // label for messages: "steps[2] (lookup)"
+}
+
+// Compile builds the pipeline from its configuration: every expression,
+// template and option is checked now, so that a mistake fails at load with
+// its position, not on the first file.
+func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, error) {
+	if fns == nil {
+		fns = &Functions{}
+	}
+	p := &Pipeline{Config: pc, reg: formats.Builtin()}
+	if proj != nil {
+		p.vars = proj.Vars
+	}
+	c := newCompiler(fns, pc.Fields)
+	var errs ConfigErrors
+	for i, sc := range pc.Steps {
+		path := []string{"steps", fmt.Sprint(i), sc.Kind}
+		build, ok := stepKinds[sc.Kind]
+		if !ok {
+			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
+			continue
+		}
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj})
+		if err != nil {
+			errs = append(errs, asConfigErrors(pc, path, err)...)
+			continue
+		}
+		label := fmt.Sprintf("steps[%d] (%s)", i, sc.Kind)
+		if sc.Name != "" {
+			label = fmt.Sprintf("step %q", sc.Name)
+		}
+		p.steps = append(p.steps, compiledStep{Step: st, kind: sc.Kind, name: label})
+	}
+	for i := range pc.Outputs {
+		o, err := compileOutput(pc, i, c, p.reg)
+		if err != nil {
+			errs = append(errs, asConfigErrors(pc, []string{"outputs", fmt.Sprint(i)}, err)...)
+			continue
+		}
+		p.outputs = append(p.outputs, o)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+// stepContext is what a step constructor gets.
+type stepContext struct {
+	pc   *PipelineConfig
+	path []string
+	node ast.Node
+	c    *compiler
+	proj *Project
+}
+
+// decode decodes the step's YAML into v.
+func (sc *stepContext) decode(v any) error {
+	b, err := sc.node.MarshalYAML()
+	if err != nil {
+		return err
+	}
+	return yaml.UnmarshalWithOptions(b, v, yaml.Strict())
+}
+
+// errAt makes a positioned configuration error below the step.
+func (sc *stepContext) errAt(sub []string, msg string) *ConfigError {
+	return sc.pc.errorAt(append(append([]string(nil), sc.path...), sub...), msg)
+}
+
+// fieldMap reads an ordered mapping of output field → expression.
+func (sc *stepContext) fieldMap() ([]string, []*program, error) {
+	m, ok := sc.node.(*ast.MappingNode)
+	if !ok {
+		if mv, ok2 := sc.node.(*ast.MappingValueNode); ok2 {
+			m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
+		} else {
+			return nil, nil, sc.errAt(nil, "expected a mapping of field: expression")
+		}
+	}
+	var errs ConfigErrors
+	names := make([]string, 0, len(m.Values))
+	progs := make([]*program, 0, len(m.Values))
+	for _, kv := range m.Values {
+		name := keyText(kv.Key)
+		src := scalarText(kv.Value)
+		prog, err := sc.c.compile(src)
+		if err != nil {
+			errs = append(errs, &ConfigError{File: sc.pc.File, Pos: posOf(kv.Value), Path: pathString(append(append([]string(nil), sc.path...), name)), Msg: err.Error()})
+			continue
+		}
+		names = append(names, name)
+		progs = append(progs, prog)
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return names, progs, nil
+}
+
+// scalarText returns a YAML scalar's value as written (strings unquoted).
+func scalarText(n ast.Node) string {
+	switch t := n.(type) {
+	case *ast.StringNode:
+		return t.Value
+	case *ast.LiteralNode:
+		return t.Value.Value
+	}
+	return n.String()
+}
+
+func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
+	switch t := err.(type) {
+	case ConfigErrors:
+		return t
+	case *ConfigError:
+		return ConfigErrors{t}
+	}
+	return ConfigErrors{pc.errorAt(path, err.Error())}
+}
+
+// stepKinds maps a step kind to its constructor.
+var stepKinds = map[string]func(*stepContext) (Step, error){
+	"map":    newMapStep,
+	"set":    newSetStep,
+	"drop":   newDropStep,
+	"filter": newFilterStep,
+}
+
+// Source describes the input file of a run.
+type Source struct {
+	Path string // as given; its base name is used in messages and templates
+}
+
+func (s Source) env() fileEnv {
+	name := filepath.Base(s.Path)
+	ext := filepath.Ext(name)
+	return fileEnv{Name: name, Stem: strings.TrimSuffix(name, ext), Ext: ext, Path: s.Path}
+}
+
+// RunState is the state of one run of a pipeline on one file.
+type RunState struct {
+	File  string // source name for messages
+	base  env    // input, vars
+	state map[int]any
+	Stats Stats
+}
+
+// Stats counts what happened to a file's records.
+type Stats struct {
+	In       int // records read
+	Out      int // records written (summed over outputs)
+	Rejected int // records rejected or skipped with an error
+	Files    []string
+}
+
+// StateFor returns per-run state of step i, created by mk on first use.
+func (st *RunState) StateFor(i int, mk func() any) any {
+	if v, ok := st.state[i]; ok {
+		return v
+	}
+	v := mk()
+	st.state[i] = v
+	return v
+}
+
+// Sink receives the files a run writes. Create returns where an output file
+// (relative to its outbox) is written; the caller commits all files of a run
+// together after Run succeeded, or discards them.
+type Sink interface {
+	Create(outbox, rel string) (io.Writer, error)
+}
+
+// Options of one run.
+type RunOptions struct {
+	// Rejected receives records refused under on_error reject or skip,
+	// with their error. nil = they are counted only.
+	Rejected func(rec *formats.Record, err error)
+	// MaxErrors stops a failing run after this many record errors (the
+	// report lists them); 0 = 100.
+	MaxErrors int
+}

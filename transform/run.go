@@ -1,0 +1,200 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// FileError is the result of a run that failed: every record error found
+// (up to RunOptions.MaxErrors), or the one error that stopped reading.
+// Nothing of the file may be committed.
+type FileError struct {
+	File   string
+	Errors []error
+	More   bool // stopped after MaxErrors
+}
+
+func (e *FileError) Error() string {
+	lines := make([]string, 0, len(e.Errors)+1)
+	for _, err := range e.Errors {
+		lines = append(lines, err.Error())
+	}
+	if e.More {
+		lines = append(lines, fmt.Sprintf("%s: stopped after %d errors", e.File, len(e.Errors)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the individual errors.
+func (e *FileError) Unwrap() []error { return e.Errors }
+
+// ErrNoRecords is the error of a file without data rows: importers reject
+// empty files, and an empty export usually means the export went wrong.
+var ErrNoRecords = errors.New("no records in the file (header only, or an empty list) – nothing to import")
+
+// Run reads every record of in, sends it through the steps and writes the
+// outputs into sink. It returns the counts and, if the file failed, a
+// *FileError: then the caller must discard whatever sink received.
+//
+// Under on_error "fail" (the default) the first bad record fails the file,
+// but reading goes on to list every bad record (up to MaxErrors) in one
+// report. Under "reject" and "skip" bad records are handed to
+// opt.Rejected and left out; the file succeeds.
+func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink Sink, opt RunOptions) (Stats, error) {
+	fe := src.env()
+	st := &RunState{
+		File:  src.Path,
+		base:  env{envInput: fe.value(), envVars: p.vars},
+		state: map[int]any{},
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 100
+	}
+	ws := &writers{sink: sink, files: make([]map[string]*openFile, len(p.outputs))}
+	for i := range ws.files {
+		ws.files[i] = map[string]*openFile{}
+	}
+	failMode := p.Config.OnError == "fail" || p.Config.OnError == ""
+	var errs []error
+	failing := false
+
+	// static names are rendered once per file.
+	static := make([]string, len(p.outputs))
+	for i, o := range p.outputs {
+		if o.name.static {
+			rel, err := o.name.render(nil, st.base)
+			if err != nil {
+				return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
+			}
+			static[i] = rel
+		}
+	}
+
+	write := func(rec *formats.Record) error {
+		if failing {
+			return nil // the file fails anyway; keep checking, write nothing
+		}
+		for i, o := range p.outputs {
+			if o.when != nil {
+				x, err := o.when.eval(rec, st.base)
+				if err != nil {
+					return fieldError(st, rec, "", o.when, err)
+				}
+				ok, err := truth(x)
+				if err != nil {
+					return fieldError(st, rec, "", o.when, err)
+				}
+				if !ok {
+					continue
+				}
+			}
+			rel := static[i]
+			if !o.name.static {
+				var err error
+				if rel, err = o.name.render(rec, st.base); err != nil {
+					return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
+				}
+			}
+			if err := ws.write(o, i, rel, rec); err != nil {
+				if de := formats.AsDataError(err); de != nil && de.File == "" {
+					de.File = src.Path
+				}
+				return err
+			}
+			st.Stats.Out++
+		}
+		return nil
+	}
+	// emits[i] feeds step i; emits[len(steps)] writes.
+	emits := make([]Emit, len(p.steps)+1)
+	emits[len(p.steps)] = write
+	for i := len(p.steps) - 1; i >= 0; i-- {
+		step, next := p.steps[i], emits[i+1]
+		emits[i] = func(r *formats.Record) error { return step.Apply(ctx, st, r, next) }
+	}
+
+	// recordFailed handles one bad record; it returns a non-nil error when
+	// the run must stop.
+	var current *formats.Record
+	recordFailed := func(err error) error {
+		de := formats.AsDataError(err)
+		if de == nil || !de.RecordOnly {
+			return err // not about one record: the file cannot go on
+		}
+		st.Stats.Rejected++
+		if failMode {
+			failing = true
+			errs = append(errs, err)
+			if len(errs) >= opt.MaxErrors {
+				return &FileError{File: src.Path, Errors: errs, More: true}
+			}
+			return nil
+		}
+		if opt.Rejected != nil {
+			opt.Rejected(current, err)
+		}
+		return nil
+	}
+
+	for n := 0; ; n++ {
+		if n&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return st.Stats, err
+			}
+		}
+		rec, err := in.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			current = nil
+			if stop := recordFailed(err); stop != nil {
+				return st.Stats, fileError(src.Path, errs, stop)
+			}
+			continue
+		}
+		st.Stats.In++
+		current = rec
+		if err := emits[0](rec); err != nil {
+			if stop := recordFailed(err); stop != nil {
+				return st.Stats, fileError(src.Path, errs, stop)
+			}
+		}
+	}
+	for i, s := range p.steps {
+		if f, ok := s.Step.(Flusher); ok {
+			if err := f.Flush(ctx, st, emits[i+1]); err != nil {
+				if stop := recordFailed(err); stop != nil {
+					return st.Stats, fileError(src.Path, errs, stop)
+				}
+			}
+		}
+	}
+	if err := ws.close(); err != nil && !failing {
+		return st.Stats, fileError(src.Path, errs, err)
+	}
+	if len(errs) > 0 {
+		return st.Stats, &FileError{File: src.Path, Errors: errs}
+	}
+	if st.Stats.In == 0 {
+		return st.Stats, &FileError{File: src.Path, Errors: []error{&formats.DataError{File: src.Path, Err: ErrNoRecords, Msg: ErrNoRecords.Error()}}}
+	}
+	for _, f := range ws.order {
+		st.Stats.Files = append(st.Stats.Files, f.rel)
+	}
+	return st.Stats, nil
+}
+
+// fileError adds the error that stopped a run to the record errors so far.
+func fileError(file string, errs []error, stop error) error {
+	var fe *FileError
+	if errors.As(stop, &fe) {
+		return fe
+	}
+	return &FileError{File: file, Errors: append(errs, stop)}
+}

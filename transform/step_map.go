@@ -1,0 +1,131 @@
+package transform
+
+import (
+	"context"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// mapStep builds each output record from scratch: the listed fields in the
+// listed order, each a copy of an input field or an expression's result.
+//
+//   - map:
+//     Sku: Artikelnummer                 # copy (no expression run)
+//     Price: fmtDec(deDec(VK1), 2)       # expression
+type mapStep struct {
+	names []string
+	progs []*program
+}
+
+func newMapStep(sc *stepContext) (Step, error) {
+	names, progs, err := sc.fieldMap()
+	if err != nil {
+		return nil, err
+	}
+	return &mapStep{names: names, progs: progs}, nil
+}
+
+func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
+	out := &formats.Record{Fields: make([]formats.Field, len(m.names)), Pos: r.Pos}
+	for i, p := range m.progs {
+		v, pos, err := evalField(p, r, st)
+		if err != nil {
+			return fieldError(st, r, m.names[i], p, err)
+		}
+		out.Fields[i] = formats.Field{Name: m.names[i], Value: v, Pos: pos}
+	}
+	return emit(out)
+}
+
+// setStep adds fields or overwrites existing ones, keeping the rest.
+//
+//   - set:
+//     Published: 'Shop_aktiv == "1" ? "true" : "false"'
+type setStep struct{ mapStep }
+
+func newSetStep(sc *stepContext) (Step, error) {
+	names, progs, err := sc.fieldMap()
+	if err != nil {
+		return nil, err
+	}
+	return &setStep{mapStep{names: names, progs: progs}}, nil
+}
+
+func (s *setStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
+	// Evaluate everything against the incoming record first, so that one
+	// set's fields do not see each other's new values half way.
+	vals := make([]formats.Value, len(s.names))
+	poss := make([]formats.Pos, len(s.names))
+	for i, p := range s.progs {
+		v, pos, err := evalField(p, r, st)
+		if err != nil {
+			return fieldError(st, r, s.names[i], p, err)
+		}
+		vals[i], poss[i] = v, pos
+	}
+	out := &formats.Record{Fields: append(make([]formats.Field, 0, len(r.Fields)+len(s.names)), r.Fields...), Pos: r.Pos}
+	for i, name := range s.names {
+		if j := out.Index(name); j >= 0 {
+			out.Fields[j].Value = vals[i]
+			continue
+		}
+		out.Add(name, vals[i], poss[i])
+	}
+	return emit(out)
+}
+
+// dropStep removes fields.
+//
+//   - drop: [Langtext, Bezeichnung2]
+type dropStep struct{ names map[string]bool }
+
+func newDropStep(sc *stepContext) (Step, error) {
+	var names []string
+	if err := sc.decode(&names); err != nil {
+		return nil, sc.errAt(nil, "expected a list of field names: "+err.Error())
+	}
+	d := &dropStep{names: map[string]bool{}}
+	for _, n := range names {
+		d.names[n] = true
+	}
+	return d, nil
+}
+
+func (d *dropStep) Apply(_ context.Context, _ *RunState, r *formats.Record, emit Emit) error {
+	out := &formats.Record{Fields: make([]formats.Field, 0, len(r.Fields)), Pos: r.Pos}
+	for _, f := range r.Fields {
+		if !d.names[f.Name] {
+			out.Fields = append(out.Fields, f)
+		}
+	}
+	return emit(out)
+}
+
+// filterStep keeps the records for which its expression is true.
+//
+//   - filter: Shop_aktiv == "1" && Artikeltyp != "VARIANTE"
+type filterStep struct{ prog *program }
+
+func newFilterStep(sc *stepContext) (Step, error) {
+	src := scalarText(sc.node)
+	p, err := sc.c.compile(src)
+	if err != nil {
+		return nil, &ConfigError{File: sc.pc.File, Pos: posOf(sc.node), Path: pathString(sc.path), Msg: err.Error()}
+	}
+	return &filterStep{prog: p}, nil
+}
+
+func (f *filterStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
+	v, err := f.prog.eval(r, st.base)
+	if err != nil {
+		return fieldError(st, r, "", f.prog, err)
+	}
+	keep, err := truth(v)
+	if err != nil {
+		return fieldError(st, r, "", f.prog, err)
+	}
+	if !keep {
+		return nil
+	}
+	return emit(r)
+}
