@@ -20,7 +20,7 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 		}
 		return f.Value, f.Pos, nil
 	}
-	x, err := p.eval(r, st.base)
+	x, err := p.eval(r, st.ev)
 	if err != nil {
 		return formats.Null, r.Pos, err
 	}

@@ -174,8 +174,35 @@ func (f fileEnv) value() map[string]any {
 	return map[string]any{"name": f.Name, "stem": f.Stem, "ext": f.Ext, "path": f.Path}
 }
 
-// eval runs p against rec. base holds the input and vars entries.
-func (p *program) eval(rec *formats.Record, base env) (any, error) {
+// evaluator runs programs for one file: it reuses one environment map and
+// one VM for every record, so a record costs no map or stack allocation.
+// The map keeps the base entries (input, vars) for good; each program sets
+// the fields it reads before it runs, so a value left from another program
+// or record is never seen (a program reads only names it sets). It is not
+// safe for concurrent use: each run has its own.
+type evaluator struct {
+	base    env
+	scratch env
+	dirty   bool // scratch holds every field of some record (allEnv)
+	vm      vm.VM
+}
+
+func newEvaluator(base env) *evaluator {
+	ev := &evaluator{base: base, scratch: make(env, 16)}
+	ev.reset()
+	return ev
+}
+
+func (ev *evaluator) reset() {
+	clear(ev.scratch)
+	for k, v := range ev.base {
+		ev.scratch[k] = v
+	}
+	ev.dirty = false
+}
+
+// eval runs p against rec.
+func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 	if p.copyOf != "" {
 		v, ok := rec.Get(p.copyOf)
 		if !ok {
@@ -183,19 +210,22 @@ func (p *program) eval(rec *formats.Record, base env) (any, error) {
 		}
 		return v, nil
 	}
-	e := make(env, len(p.fields)+len(base))
-	for k, v := range base {
-		e[k] = v
-	}
+	e := ev.scratch
 	if p.allEnv {
+		// $env[...] may read any name: start from a clean map.
+		ev.reset()
+		ev.dirty = true
 		for _, f := range rec.Fields {
 			e[f.Name] = toExpr(f.Value)
 		}
 	} else {
+		if ev.dirty {
+			ev.reset()
+		}
 		for _, name := range p.fields {
 			v, ok := rec.Get(name)
 			if !ok {
-				if _, isBase := base[name]; isBase {
+				if _, isBase := ev.base[name]; isBase {
 					continue
 				}
 				return nil, missingField(name, rec)
@@ -203,7 +233,7 @@ func (p *program) eval(rec *formats.Record, base env) (any, error) {
 			e[name] = toExpr(v)
 		}
 	}
-	return expr.Run(p.prog, map[string]any(e))
+	return ev.vm.Run(p.prog, map[string]any(e))
 }
 
 // errMissingField is returned when an expression names a field the record

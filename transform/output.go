@@ -79,7 +79,7 @@ func compileTemplate(src string, c *compiler) (*template, error) {
 }
 
 // render builds the relative file name for rec (nil for static names).
-func (t *template) render(rec *formats.Record, base env) (string, error) {
+func (t *template) render(rec *formats.Record, ev *evaluator) (string, error) {
 	if rec == nil {
 		rec = &formats.Record{}
 	}
@@ -89,7 +89,7 @@ func (t *template) render(rec *formats.Record, base env) (string, error) {
 		if i == len(t.exprs) {
 			break
 		}
-		x, err := t.exprs[i].eval(rec, base)
+		x, err := t.exprs[i].eval(rec, ev)
 		if err != nil {
 			return "", err
 		}

@@ -187,7 +187,7 @@ func (s Source) env() fileEnv {
 // RunState is the state of one run of a pipeline on one file.
 type RunState struct {
 	File  string // source name for messages
-	base  env    // input, vars
+	ev    *evaluator
 	state map[int]any
 	Stats Stats
 }
@@ -225,4 +225,19 @@ type RunOptions struct {
 	// MaxErrors stops a failing run after this many record errors (the
 	// report lists them); 0 = 100.
 	MaxErrors int
+	// OnError overrides the pipeline's on_error ("fail", "reject", "skip").
+	OnError string
+	// Output, when set, receives the records instead of the output files
+	// (ferry preview): output is the index in the pipeline's outputs, rel
+	// the file name the record would go to.
+	Output func(output int, rel string, rec *formats.Record) error
+}
+
+// Outputs returns the pipeline's output configurations, in order.
+func (p *Pipeline) Outputs() []*OutputConfig {
+	out := make([]*OutputConfig, len(p.outputs))
+	for i, o := range p.outputs {
+		out[i] = o.cfg
+	}
+	return out
 }

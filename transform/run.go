@@ -49,7 +49,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	fe := src.env()
 	st := &RunState{
 		File:  src.Path,
-		base:  env{envInput: fe.value(), envVars: p.vars},
+		ev:    newEvaluator(env{envInput: fe.value(), envVars: p.vars}),
 		state: map[int]any{},
 	}
 	if opt.MaxErrors <= 0 {
@@ -59,7 +59,11 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	for i := range ws.files {
 		ws.files[i] = map[string]*openFile{}
 	}
-	failMode := p.Config.OnError == "fail" || p.Config.OnError == ""
+	onError := p.Config.OnError
+	if opt.OnError != "" {
+		onError = opt.OnError
+	}
+	failMode := onError == "fail" || onError == ""
 	var errs []error
 	failing := false
 
@@ -67,7 +71,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	static := make([]string, len(p.outputs))
 	for i, o := range p.outputs {
 		if o.name.static {
-			rel, err := o.name.render(nil, st.base)
+			rel, err := o.name.render(nil, st.ev)
 			if err != nil {
 				return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
 			}
@@ -81,7 +85,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 		for i, o := range p.outputs {
 			if o.when != nil {
-				x, err := o.when.eval(rec, st.base)
+				x, err := o.when.eval(rec, st.ev)
 				if err != nil {
 					return fieldError(st, rec, "", o.when, err)
 				}
@@ -96,9 +100,16 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			rel := static[i]
 			if !o.name.static {
 				var err error
-				if rel, err = o.name.render(rec, st.base); err != nil {
+				if rel, err = o.name.render(rec, st.ev); err != nil {
 					return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
 				}
+			}
+			if opt.Output != nil {
+				if err := opt.Output(i, rel, rec); err != nil {
+					return err
+				}
+				st.Stats.Out++
+				continue
 			}
 			if err := ws.write(o, i, rel, rec); err != nil {
 				if de := formats.AsDataError(err); de != nil && de.File == "" {

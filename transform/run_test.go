@@ -201,7 +201,7 @@ func TestTemplateSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := env{envInput: fileEnv{Name: "o.json", Stem: "o"}.value()}
+	base := newEvaluator(env{envInput: fileEnv{Name: "o.json", Stem: "o"}.value()})
 	for nr, want := range map[string]string{
 		"5012":      "auftrag-5012/o.xml",
 		"../../etc": "auftrag-.._.._etc/o.xml",

@@ -116,7 +116,7 @@ func newFilterStep(sc *stepContext) (Step, error) {
 }
 
 func (f *filterStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
-	v, err := f.prog.eval(r, st.base)
+	v, err := f.prog.eval(r, st.ev)
 	if err != nil {
 		return fieldError(st, r, "", f.prog, err)
 	}

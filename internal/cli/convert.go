@@ -34,6 +34,8 @@ type convertFlags struct {
 	excelSafe         bool
 	noHeader          bool
 	quiet             bool
+	pipeline, config  string
+	inEncChanged      bool
 }
 
 func (c *CLI) convertCmd() *cobra.Command {
@@ -69,10 +71,17 @@ out, and the rest is written.`,
   # Second sheet of a workbook to CSV in Windows-1252, safe against formula injection
   ferry convert --sheet Preise --out-encoding windows-1252 --excel-safe preise.xlsx preise.csv
 
+  # One file through a pipeline (formats, encodings and steps from the pipeline)
+  ferry convert --pipeline artikel-to-products.yaml artikel.csv products.csv
+
   # From a pipe
   iconv -f cp1252 -t utf-8 artikel.csv | ferry convert --from csv --to jsonl - -`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fl.pipeline != "" {
+				fl.inEncChanged = cmd.Flags().Changed("in-encoding")
+				return c.convertPipeline(cmd.Context(), fl, args[0], args[1])
+			}
 			return c.convert(cmd.Context(), fl, args[0], args[1])
 		},
 	}
@@ -94,6 +103,8 @@ out, and the rest is written.`,
 	f.BoolVar(&fl.excelSafe, "excel-safe", false, "CSV output: neutralise cells that Excel would run as formulas (=, +, -, @), keeping real numbers")
 	f.BoolVar(&fl.noHeader, "no-header", false, "CSV input has no header row (fields are named f1, f2, …)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no summary line and no progress bar")
+	f.StringVarP(&fl.pipeline, "pipeline", "p", "", "run IN through this pipeline (a name from --config, or a .yaml file); OUT is the file, or a folder when it writes several")
+	f.StringVarP(&fl.config, "config", "c", "ferry.yaml", "the project file, for --pipeline NAME")
 	return cmd
 }
 
