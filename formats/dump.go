@@ -68,21 +68,21 @@ func dumpFields(b *strings.Builder, fs []Field, indent string) {
 func dumpValue(b *strings.Builder, v Value, pos Pos, indent string) {
 	switch v.kind {
 	case KindRecord:
-		if v.rec != nil && !v.rec.Pos.IsZero() {
-			pos = v.rec.Pos
+		if v.Record() != nil && !v.Record().Pos.IsZero() {
+			pos = v.Record().Pos
 		}
 		dumpPos(b, pos)
 		b.WriteByte('\n')
-		if v.rec != nil {
-			dumpFields(b, v.rec.Fields, indent+"  ")
+		if v.Record() != nil {
+			dumpFields(b, v.Record().Fields, indent+"  ")
 		}
 	case KindList:
 		b.WriteString(" [")
-		b.WriteString(strconv.Itoa(len(v.list)))
+		b.WriteString(strconv.Itoa(len(v.List())))
 		b.WriteByte(']')
 		dumpPos(b, pos)
 		b.WriteByte('\n')
-		for i, e := range v.list {
+		for i, e := range v.List() {
 			b.WriteString(indent)
 			b.WriteString("  [")
 			b.WriteString(strconv.Itoa(i))

@@ -39,13 +39,13 @@ func Flatten(r *Record) *Record {
 func flattenInto(out *Record, prefix *strings.Builder, v Value, pos Pos) {
 	switch v.kind {
 	case KindRecord:
-		if v.rec == nil || len(v.rec.Fields) == 0 {
+		if v.Record() == nil || len(v.Record().Fields) == 0 {
 			out.Add(prefix.String(), String(""), pos)
 			return
 		}
 		n := prefix.Len()
 		base := prefix.String()
-		for _, f := range v.rec.Fields {
+		for _, f := range v.Record().Fields {
 			prefix.Reset()
 			prefix.WriteString(base)
 			prefix.WriteByte('.')
@@ -55,20 +55,20 @@ func flattenInto(out *Record, prefix *strings.Builder, v Value, pos Pos) {
 		prefix.Reset()
 		prefix.WriteString(base[:n])
 	case KindList:
-		if len(v.list) == 0 {
+		if len(v.List()) == 0 {
 			out.Add(prefix.String(), String(""), pos)
 			return
 		}
 		base := prefix.String()
-		for i, e := range v.list {
+		for i, e := range v.List() {
 			prefix.Reset()
 			prefix.WriteString(base)
 			prefix.WriteByte('[')
 			prefix.WriteString(strconv.Itoa(i))
 			prefix.WriteByte(']')
 			p := pos
-			if e.kind == KindRecord && e.rec != nil {
-				p = e.rec.Pos
+			if e.kind == KindRecord && e.Record() != nil {
+				p = e.Record().Pos
 			}
 			flattenInto(out, prefix, e, p)
 		}

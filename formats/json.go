@@ -851,10 +851,10 @@ func (r *jsonReader) value(c byte, depth int, keep bool) (Value, error) {
 		if err != nil || !keep {
 			return Value{}, err
 		}
-		return Value{kind: KindRecord, rec: rec}, nil
+		return Nested(rec), nil
 	case '[':
 		l, err := r.array(depth, keep)
-		return Value{kind: KindList, list: l}, err
+		return List(l), err
 	case 't':
 		return Bool(true), r.literal("true")
 	case 'f':
@@ -1636,22 +1636,22 @@ func (w *jsonWriter) value(v Value, pos Pos, level int) error {
 		}
 	case KindRecord:
 		p := pos
-		if v.rec != nil && !v.rec.Pos.IsZero() {
-			p = v.rec.Pos
+		if v.Record() != nil && !v.Record().Pos.IsZero() {
+			p = v.Record().Pos
 		}
-		if err := w.object(v.rec, level); err != nil {
+		if err := w.object(v.Record(), level); err != nil {
 			if de := err.(*DataError); de.Pos.IsZero() {
 				de.Pos = p
 			}
 			return err
 		}
 	case KindList:
-		if len(v.list) == 0 {
+		if len(v.List()) == 0 {
 			w.buf = append(w.buf, '[', ']')
 			return nil
 		}
 		w.buf = append(w.buf, '[')
-		for i, e := range v.list {
+		for i, e := range v.List() {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}

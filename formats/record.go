@@ -41,10 +41,16 @@ func (k Kind) String() string {
 // that flat records (CSV, TXT) carry no boxing: a string value is its text.
 // Numbers keep their literal text ("55.6500") so nothing goes through float64.
 type Value struct {
+	text string // string, number literal, or "true"/"false"
+	nest *nest  // KindRecord, KindList
 	kind Kind
-	text string  // string, number literal, or "true"/"false"
-	rec  *Record // KindRecord
-	list []Value // KindList
+}
+
+// nest holds a nested value out of line, so that the common scalar Value
+// stays 32 bytes (records hold many of them).
+type nest struct {
+	rec  *Record
+	list []Value
 }
 
 // Null is the null value.
@@ -70,11 +76,11 @@ func Nested(r *Record) Value {
 	if r == nil {
 		return Null
 	}
-	return Value{kind: KindRecord, rec: r}
+	return Value{kind: KindRecord, nest: &nest{rec: r}}
 }
 
 // List makes a list value.
-func List(vs []Value) Value { return Value{kind: KindList, list: vs} }
+func List(vs []Value) Value { return Value{kind: KindList, nest: &nest{list: vs}} }
 
 // Kind returns what the value holds.
 func (v Value) Kind() Kind { return v.kind }
@@ -90,10 +96,20 @@ func (v Value) IsScalar() bool { return v.kind <= KindBool }
 func (v Value) Text() string { return v.text }
 
 // Record returns the nested record, or nil if the value is not a record.
-func (v Value) Record() *Record { return v.rec }
+func (v Value) Record() *Record {
+	if v.kind != KindRecord || v.nest == nil {
+		return nil
+	}
+	return v.nest.rec
+}
 
 // List returns the list elements, or nil if the value is not a list.
-func (v Value) List() []Value { return v.list }
+func (v Value) List() []Value {
+	if v.kind != KindList || v.nest == nil {
+		return nil
+	}
+	return v.nest.list
+}
 
 // Bool returns the boolean value and whether the value is a bool.
 func (v Value) Bool() (b, ok bool) { return v.text == "true", v.kind == KindBool }
@@ -105,13 +121,14 @@ func (v Value) Equal(w Value) bool {
 	}
 	switch v.kind {
 	case KindRecord:
-		return v.rec.Equal(w.rec)
+		return v.Record().Equal(w.Record())
 	case KindList:
-		if len(v.list) != len(w.list) {
+		vl, wl := v.List(), w.List()
+		if len(vl) != len(wl) {
 			return false
 		}
-		for i := range v.list {
-			if !v.list[i].Equal(w.list[i]) {
+		for i := range vl {
+			if !vl[i].Equal(wl[i]) {
 				return false
 			}
 		}
@@ -270,13 +287,14 @@ func (r *Record) Clone() *Record {
 func (v Value) clone() Value {
 	switch v.kind {
 	case KindRecord:
-		v.rec = v.rec.Clone()
+		return Nested(v.Record().Clone())
 	case KindList:
-		l := make([]Value, len(v.list))
-		for i := range v.list {
-			l[i] = v.list[i].clone()
+		src := v.List()
+		l := make([]Value, len(src))
+		for i := range src {
+			l[i] = src[i].clone()
 		}
-		v.list = l
+		return List(l)
 	}
 	return v
 }

@@ -962,7 +962,7 @@ func (x *xmlReader) addChild(p *xmlNode, name string, v Value, pos Pos) {
 	if i >= 0 {
 		f := &x.scratch[i]
 		if f.Value.kind == KindList {
-			f.Value.list = append(f.Value.list, v)
+			f.Value.nest.list = append(f.Value.nest.list, v)
 		} else {
 			f.Value = List([]Value{f.Value, v})
 		}
@@ -1412,10 +1412,10 @@ func (x *xmlWriter) child(name string, v Value, pos Pos, depth int) error {
 		x.buf = append(x.buf, name...)
 		x.buf = append(x.buf, '/', '>')
 	case KindRecord:
-		return x.element(name, v.rec, depth, false)
+		return x.element(name, v.Record(), depth, false)
 	case KindList:
 		k := len(x.path) - 1 // this field's step in the path
-		for i, e := range v.list {
+		for i, e := range v.List() {
 			if e.kind == KindList {
 				x.path[k] = name + "[" + strconv.Itoa(i) + "]"
 				return x.fail(pos, "holds a list inside a list, which XML cannot show (repeated elements make one list)")
