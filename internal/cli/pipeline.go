@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,6 +83,13 @@ everything is fine, 2 when anything is wrong. Run it after every edit.`,
 					}
 				}
 			}
+			sort.SliceStable(problems, func(i, j int) bool {
+				a, b := problems[i], problems[j]
+				if a.File != b.File {
+					return a.File < b.File
+				}
+				return a.Pos.Line < b.Pos.Line || (a.Pos.Line == b.Pos.Line && a.Pos.Col < b.Pos.Col)
+			})
 			for _, p := range problems {
 				fmt.Fprintln(c.Stdout, p.Error())
 			}
