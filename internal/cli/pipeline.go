@@ -322,3 +322,75 @@ func (s *convertSink) Create(_, rel string) (io.Writer, error) {
 	}
 	return s.batch.Create(s.out, rel)
 }
+
+func (c *CLI) testCmd() *cobra.Command {
+	var config string
+	var update bool
+	cmd := &cobra.Command{
+		Use:   "test [PIPELINE…]",
+		Short: "Run the pipelines' own test cases (fixtures) and show what changed",
+		Long: `Every pipeline can keep test cases beside it, in a folder named like the
+pipeline file with ".tests" instead of ".yaml":
+
+  pipelines/artikel.yaml
+  pipelines/artikel.tests/basic/input/artikel.csv
+  pipelines/artikel.tests/basic/expected/outbox/smartstore/products/artikel.csv
+  pipelines/artikel.tests/bad-price/expected/error.txt   (a case that must fail)
+
+ferry test runs each case's input through its pipeline, with the clock fixed
+(2026-03-16T09:30:00Z, or the RFC 3339 time in the case's "now" file), and
+compares the outputs with expected/ (paths relative to the configuration
+folder). A difference is shown line by line; --update rewrites expected/ from
+what the pipeline produces now (review the change before you commit it).
+Without arguments every pipeline is tested.`,
+		Example: "  ferry test\n  ferry test artikel-to-products --update",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			proj, err := transform.LoadProject(config)
+			if err != nil {
+				return configErr(err)
+			}
+			want := map[string]bool{}
+			for _, a := range args {
+				if _, err := proj.Pipeline(a); err != nil {
+					return configErr(err)
+				}
+				want[a] = true
+			}
+			mk := func(now func() time.Time) *transform.Functions { return &transform.Functions{Now: now} }
+			var cases, failedCases int
+			for _, pc := range proj.Pipelines {
+				if len(want) > 0 && !want[pc.Name] {
+					continue
+				}
+				results, err := transform.RunFixtures(cmd.Context(), pc, proj, proj.Dir, mk, update)
+				if err != nil {
+					return configErr(err)
+				}
+				for _, r := range results {
+					cases++
+					switch {
+					case r.Updated:
+						fmt.Fprintf(c.Stdout, "updated  %s\n", r.Case)
+					case r.Passed:
+						fmt.Fprintf(c.Stdout, "ok       %s\n", r.Case)
+					default:
+						failedCases++
+						fmt.Fprintf(c.Stdout, "FAIL     %s\n%s", r.Case, r.Diff)
+					}
+				}
+			}
+			if cases == 0 {
+				fmt.Fprintln(c.Stdout, "no test cases found (see ferry test --help for the layout)")
+				return nil
+			}
+			fmt.Fprintf(c.Stdout, "%d passed, %d failed\n", cases-failedCases, failedCases)
+			if failedCases > 0 {
+				return failed(fmt.Errorf("%d test case(s) failed", failedCases))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&config, "config", "c", "ferry.yaml", "the project file")
+	cmd.Flags().BoolVar(&update, "update", false, "rewrite the expected outputs from what the pipelines produce now")
+	return cmd
+}
