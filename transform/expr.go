@@ -290,6 +290,15 @@ func toExpr(v formats.Value) any {
 	return nil
 }
 
+// decimalText writes a decimal with the places it carries: "55.6500" read
+// from a file stays "55.6500" (decimal.String would drop the zeros).
+func decimalText(d decimal.Decimal) string {
+	if e := d.Exponent(); e < 0 {
+		return d.StringFixed(-e)
+	}
+	return d.String()
+}
+
 // fromExpr converts an expression result back into a record value.
 func fromExpr(x any) (formats.Value, error) {
 	switch t := x.(type) {
@@ -302,9 +311,9 @@ func fromExpr(x any) (formats.Value, error) {
 	case bool:
 		return formats.Bool(t), nil
 	case decimal.Decimal:
-		return formats.Number(t.String()), nil
+		return formats.Number(decimalText(t)), nil
 	case *decimal.Decimal:
-		return formats.Number(t.String()), nil
+		return formats.Number(decimalText(*t)), nil
 	case int:
 		return formats.Number(strconv.Itoa(t)), nil
 	case int64:

@@ -235,7 +235,7 @@ func textDiff(want, got string) string {
 	if len(a)*len(b) > 4_000_000 {
 		for i := 0; i < len(a) && i < len(b); i++ {
 			if a[i] != b[i] {
-				return fmt.Sprintf("  first difference at line %d:\n  - %s\n  + %s\n", i+1, show(a[i]), show(b[i]))
+				return fmt.Sprintf("  first difference at line %d:\n  - %s\n  + %s\n", i+1, showLine(a[i]), showLine(b[i]))
 			}
 		}
 		return fmt.Sprintf("  %d lines expected, %d produced\n", len(a), len(b))
@@ -295,7 +295,7 @@ func textDiff(want, got string) string {
 		if last >= 0 && k > last+1 {
 			out.WriteString("  …\n")
 		}
-		fmt.Fprintf(&out, "  %c %4d | %s\n", o.op, o.no, show(o.text))
+		fmt.Fprintf(&out, "  %c %4d | %s\n", o.op, o.no, showLine(o.text))
 		last = k
 	}
 	return out.String()
@@ -310,7 +310,7 @@ func splitLines(s string) []string {
 }
 
 // show makes a line's invisible parts visible: a CR at its end, a BOM.
-func show(s string) string {
+func showLine(s string) string {
 	s = strings.ReplaceAll(s, "\ufeff", "<BOM>")
 	if strings.HasSuffix(s, "\r") {
 		s = strings.TrimSuffix(s, "\r") + "<CR>"

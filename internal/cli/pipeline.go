@@ -36,16 +36,27 @@ func (c *CLI) loadPipeline(config, ref string) (*transform.Pipeline, error) {
 	if err != nil {
 		return nil, configErr(err)
 	}
-	p, err := transform.Compile(pc, proj, c.functions())
+	p, err := transform.Compile(pc, proj, c.functions(proj))
 	if err != nil {
 		return nil, configErr(err)
 	}
 	return p, nil
 }
 
-// functions is the expression library with the real clock.
-func (c *CLI) functions() *transform.Functions {
-	return &transform.Functions{Now: time.Now}
+// functions is the expression library with the real clock and the
+// project's time zone (nil project: Europe/Berlin).
+func (c *CLI) functions(proj *transform.Project) *transform.Functions {
+	return c.functionsAt(proj, time.Now)
+}
+
+func (c *CLI) functionsAt(proj *transform.Project, now func() time.Time) *transform.Functions {
+	f := &transform.Functions{Now: now}
+	if proj != nil {
+		if loc, err := time.LoadLocation(proj.Timezone); err == nil {
+			f.Location = loc
+		}
+	}
+	return f
 }
 
 // configErr marks configuration problems (exit 2).
@@ -73,7 +84,7 @@ everything is fine, 2 when anything is wrong. Run it after every edit.`,
 			}
 			if proj != nil {
 				for _, pc := range proj.Pipelines {
-					if _, err := transform.Compile(pc, proj, c.functions()); err != nil {
+					if _, err := transform.Compile(pc, proj, c.functions(proj)); err != nil {
 						var ce transform.ConfigErrors
 						if errors.As(err, &ce) {
 							problems = append(problems, ce...)
@@ -356,7 +367,7 @@ Without arguments every pipeline is tested.`,
 				}
 				want[a] = true
 			}
-			mk := func(now func() time.Time) *transform.Functions { return &transform.Functions{Now: now} }
+			mk := func(now func() time.Time) *transform.Functions { return c.functionsAt(proj, now) }
 			var cases, failedCases int
 			for _, pc := range proj.Pipelines {
 				if len(want) > 0 && !want[pc.Name] {
