@@ -59,6 +59,7 @@ type projectFile struct {
 // parts for messages. Load checks it against schemas/pipeline.schema.json.
 type PipelineConfig struct {
 	File        string            `yaml:"-"` // path, relative to the project folder
+	Dir         string            `yaml:"-"` // base folder of the file's relative paths (project folder, or the file's own folder when loaded alone)
 	Name        string            `yaml:"name"`
 	Description string            `yaml:"description"`
 	Input       InputConfig       `yaml:"input"`
@@ -288,6 +289,7 @@ func (v *validator) loadPipeline(path, dir string, settle time.Duration) (*Pipel
 		return nil, es
 	}
 	pc.doc = doc
+	pc.Dir = dir
 	return pc, pc.resolve(dir, settle)
 }
 

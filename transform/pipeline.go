@@ -167,10 +167,12 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
-	"map":    newMapStep,
-	"set":    newSetStep,
-	"drop":   newDropStep,
-	"filter": newFilterStep,
+	"drop":     newDropStep,
+	"filter":   newFilterStep,
+	"lengths":  newLengthsStep,
+	"map":      newMapStep,
+	"set":      newSetStep,
+	"validate": newValidateStep,
 }
 
 // Source describes the input file of a run.
@@ -189,7 +191,18 @@ type RunState struct {
 	File  string // source name for messages
 	ev    *evaluator
 	state map[int]any
+	warn  func(msg string)
 	Stats Stats
+}
+
+// Warn reports something a step changed or noticed without refusing the
+// record (a value cut to its maximum length …): it is counted in
+// Stats.Warnings and passed to RunOptions.Warn.
+func (st *RunState) Warn(msg string) {
+	st.Stats.Warnings++
+	if st.warn != nil {
+		st.warn(msg)
+	}
 }
 
 // Stats counts what happened to a file's records.
@@ -197,6 +210,7 @@ type Stats struct {
 	In       int // records read
 	Out      int // records written (summed over outputs)
 	Rejected int // records rejected or skipped with an error
+	Warnings int // warnings reported through RunOptions.Warn
 	Files    []string
 }
 
@@ -231,6 +245,10 @@ type RunOptions struct {
 	// (ferry preview): output is the index in the pipeline's outputs, rel
 	// the file name the record would go to.
 	Output func(output int, rel string, rec *formats.Record) error
+	// Warn receives warnings in the error format ("artikel.csv:5:17: field
+	// "Bezeichnung": cut from 72 to 60 characters; …"): things a step
+	// changed or noticed without refusing the record. nil = counted only.
+	Warn func(msg string)
 }
 
 // Outputs returns the pipeline's output configurations, in order.

@@ -51,6 +51,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		File:  src.Path,
 		ev:    newEvaluator(env{envInput: fe.value(), envVars: p.vars}),
 		state: map[int]any{},
+		warn:  opt.Warn,
 	}
 	if opt.MaxErrors <= 0 {
 		opt.MaxErrors = 100

@@ -169,7 +169,7 @@ func (c *CLI) preview(ctx context.Context, p *transform.Pipeline, file, encoding
 	outs := p.Outputs()
 	shown := make([][]*formats.Record, len(outs))
 	names := make([]map[string]bool, len(outs))
-	var rejected []string
+	var rejected, warnings []string
 	nRejected := 0
 	full := func() bool {
 		for _, s := range shown {
@@ -200,6 +200,11 @@ func (c *CLI) preview(ctx context.Context, p *transform.Pipeline, file, encoding
 				rejected = append(rejected, err.Error())
 			}
 		},
+		Warn: func(msg string) {
+			if len(warnings) < n {
+				warnings = append(warnings, msg)
+			}
+		},
 	})
 	if err != nil && !errors.Is(err, errPreviewDone) {
 		fmt.Fprintln(c.Stdout, err)
@@ -218,6 +223,12 @@ func (c *CLI) preview(ctx context.Context, p *transform.Pipeline, file, encoding
 		fmt.Fprintf(c.Stdout, "== %d record(s) refused:\n", nRejected)
 		for _, r := range rejected {
 			fmt.Fprintln(c.Stdout, "  "+r)
+		}
+	}
+	if st.Warnings > 0 {
+		fmt.Fprintf(c.Stdout, "== %d warning(s):\n", st.Warnings)
+		for _, w := range warnings {
+			fmt.Fprintln(c.Stdout, "  "+w)
 		}
 	}
 	fmt.Fprintf(c.Stdout, "%d record(s) read; nothing was written\n", st.In)
@@ -294,6 +305,7 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 	start := time.Now()
 	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
 		Rejected: func(_ *formats.Record, err error) { fmt.Fprintln(c.Stderr, "ferry: skipped:", err) },
+		Warn:     func(msg string) { fmt.Fprintln(c.Stderr, "ferry: warning:", msg) },
 	})
 	if err != nil {
 		var fe *transform.FileError
@@ -309,8 +321,12 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 		return failed(err)
 	}
 	if !fl.quiet {
-		fmt.Fprintf(c.Stderr, "ferry: %s → %s (pipeline %s): %d records in, %d out, %d refused (%s)\n",
-			source, strings.Join(sink.batch.Paths(), ", "), p.Config.Name, st.In, st.Out, st.Rejected,
+		warnings := ""
+		if st.Warnings > 0 {
+			warnings = fmt.Sprintf(", %d warning(s)", st.Warnings)
+		}
+		fmt.Fprintf(c.Stderr, "ferry: %s → %s (pipeline %s): %d records in, %d out, %d refused%s (%s)\n",
+			source, strings.Join(sink.batch.Paths(), ", "), p.Config.Name, st.In, st.Out, st.Rejected, warnings,
 			time.Since(start).Round(time.Millisecond))
 	}
 	return nil
