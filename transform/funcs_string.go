@@ -149,23 +149,19 @@ func (l *lib) cutFn(name string, fromRight bool) func(a []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !fromRight {
+			return cutRunes(s, n), nil
+		}
 		total := utf8.RuneCountInString(s)
 		if total <= n {
 			return s, nil
 		}
-		skip := n
-		if fromRight {
-			skip = total - n
-		}
 		i := 0
-		for k := 0; k < skip; k++ {
+		for k := 0; k < total-n; k++ {
 			_, size := utf8.DecodeRuneInString(s[i:])
 			i += size
 		}
-		if fromRight {
-			return s[i:], nil
-		}
-		return s[:i], nil
+		return s[i:], nil
 	}
 }
 

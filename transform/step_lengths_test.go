@@ -184,7 +184,7 @@ func TestLengthsConfigErrors(t *testing.T) {
 	}
 }
 
-func TestCutRunes(t *testing.T) {
+func TestCutRunesAtCharacterBoundaries(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		max  int
