@@ -38,6 +38,8 @@ type Pipeline struct {
 	outputs []*output
 	vars    map[string]any
 	reg     *formats.Registry
+	tables  *pipelineTables // lookup tables (lookup.go)
+	fns     *Functions      // the library its expressions use: with its own Lookup
 }
 
 type compiledStep struct {
@@ -57,8 +59,15 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	if proj != nil {
 		p.vars = proj.Vars
 	}
-	c := newCompiler(fns, pc.Fields)
 	var errs ConfigErrors
+	tables, terrs := newPipelineTables(pc, proj, fns.Lookup)
+	errs = append(errs, terrs...)
+	p.tables = tables
+	if tables.any() {
+		fns = fns.withLookup(tables.lookup) // this pipeline's tables, for lookup()
+	}
+	p.fns = fns
+	c := newCompiler(fns, pc.Fields)
 	for i, sc := range pc.Steps {
 		path := []string{"steps", fmt.Sprint(i), sc.Kind}
 		build, ok := stepKinds[sc.Kind]
@@ -66,7 +75,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
 			continue
 		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj})
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables})
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, path, err)...)
 			continue
@@ -98,6 +107,8 @@ type stepContext struct {
 	node ast.Node
 	c    *compiler
 	proj *Project
+	// tables are the lookup tables the pipeline sees (lookup.go).
+	tables *pipelineTables
 }
 
 // decode decodes the step's YAML into v.
@@ -167,10 +178,11 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
-	"map":    newMapStep,
-	"set":    newSetStep,
 	"drop":   newDropStep,
 	"filter": newFilterStep,
+	"lookup": newLookupStep,
+	"map":    newMapStep,
+	"set":    newSetStep,
 }
 
 // Source describes the input file of a run.
@@ -190,6 +202,9 @@ type RunState struct {
 	ev    *evaluator
 	state map[int]any
 	Stats Stats
+	// tables pins one version of each lookup table for the whole run
+	// (by pipelineTables slot; lookup.go).
+	tables []*tableData
 }
 
 // Stats counts what happened to a file's records.

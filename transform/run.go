@@ -52,6 +52,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		ev:    newEvaluator(env{envInput: fe.value(), envVars: p.vars}),
 		state: map[int]any{},
 	}
+	if errs := p.tables.begin(st); len(errs) > 0 {
+		return st.Stats, &FileError{File: src.Path, Errors: errs} // a lookup table changed and is broken
+	}
 	if opt.MaxErrors <= 0 {
 		opt.MaxErrors = 100
 	}
