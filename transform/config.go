@@ -39,20 +39,26 @@ type Project struct {
 	Timezone  string
 	Vars      map[string]any
 	Pipelines []*PipelineConfig
+	// Tables are the lookup tables every pipeline can use (lookup.go);
+	// LoadProject loads them.
+	Tables map[string]TableConfig
+
+	tables *tableGroup // loaded Tables
 }
 
 // projectFile is ferry.yaml as written.
 type projectFile struct {
-	Version   int            `yaml:"version"`
-	Pipelines string         `yaml:"pipelines"`
-	Journal   string         `yaml:"journal"`
-	Work      string         `yaml:"work"`
-	Workers   int            `yaml:"workers"`
-	Archive   string         `yaml:"archive"`
-	Error     string         `yaml:"error"`
-	Settle    string         `yaml:"settle"`
-	Timezone  string         `yaml:"timezone"`
-	Vars      map[string]any `yaml:"vars"`
+	Version   int                    `yaml:"version"`
+	Pipelines string                 `yaml:"pipelines"`
+	Journal   string                 `yaml:"journal"`
+	Work      string                 `yaml:"work"`
+	Workers   int                    `yaml:"workers"`
+	Archive   string                 `yaml:"archive"`
+	Error     string                 `yaml:"error"`
+	Settle    string                 `yaml:"settle"`
+	Timezone  string                 `yaml:"timezone"`
+	Vars      map[string]any         `yaml:"vars"`
+	Tables    map[string]TableConfig `yaml:"tables"`
 }
 
 // PipelineConfig is one pipeline file as written, with the positions of its
@@ -67,6 +73,8 @@ type PipelineConfig struct {
 	Outputs     []OutputConfig    `yaml:"outputs"`
 	OnError     string            `yaml:"on_error"`
 	Fields      map[string]string `yaml:"fields"`
+	// Tables are the pipeline's own lookup tables (lookup.go).
+	Tables map[string]TableConfig `yaml:"tables"`
 
 	doc *ast.File // the parsed file, for positions
 }
@@ -199,10 +207,11 @@ func LoadProject(path string) (*Project, error) {
 	var errs ConfigErrors
 	dir := filepath.Dir(path)
 	var pf projectFile
-	if _, es := v.decodeFile(path, filepath.Base(path), schemas.Project, &pf); len(es) > 0 {
+	doc, es := v.decodeFile(path, filepath.Base(path), schemas.Project, &pf)
+	if len(es) > 0 {
 		return nil, es
 	}
-	p := &Project{File: path, Dir: dir, Workers: pf.Workers, Timezone: pf.Timezone, Vars: pf.Vars}
+	p := &Project{File: path, Dir: dir, Workers: pf.Workers, Timezone: pf.Timezone, Vars: pf.Vars, Tables: pf.Tables}
 	if p.Workers == 0 {
 		p.Workers = 2
 	}
@@ -231,6 +240,11 @@ func LoadProject(path string) (*Project, error) {
 		}
 		*f.dst = resolve(dir, f.val)
 	}
+	var tes ConfigErrors
+	p.tables, tes = loadTableGroup(p.Tables, dir, func(at []string, msg string) *ConfigError {
+		return &ConfigError{File: filepath.Base(path), Pos: nodePos(doc, at), Path: pathString(at), Msg: msg}
+	})
+	errs = append(errs, tes...)
 	pdir := pf.Pipelines
 	if pdir == "" {
 		pdir = DefaultPipelines
@@ -283,13 +297,12 @@ func (v *validator) loadPipeline(path, dir string, settle time.Duration) (*Pipel
 		rel = path
 	}
 	rel = filepath.ToSlash(rel)
-	pc := &PipelineConfig{File: rel}
+	pc := &PipelineConfig{File: rel, Dir: dir}
 	doc, es := v.decodeFile(path, rel, schemas.Pipeline, pc)
 	if len(es) > 0 {
 		return nil, es
 	}
 	pc.doc = doc
-	pc.Dir = dir
 	return pc, pc.resolve(dir, settle)
 }
 
@@ -596,12 +609,8 @@ func nodePos(doc *ast.File, path []string) Position {
 	n := doc.Docs[0].Body
 	pos := posOf(n)
 	for _, seg := range path {
-		var entries []*ast.MappingValueNode
+		entries := mappingEntries(n)
 		switch t := n.(type) {
-		case *ast.MappingNode:
-			entries = t.Values
-		case *ast.MappingValueNode:
-			entries = []*ast.MappingValueNode{t}
 		case *ast.SequenceNode:
 			i, err := strconv.Atoi(seg)
 			if err != nil || i < 0 || i >= len(t.Values) {
@@ -613,8 +622,6 @@ func nodePos(doc *ast.File, path []string) Position {
 				pos = posOf(m.Values[0].Key) // "- outbox: …" is found at "outbox"
 			}
 			continue
-		default:
-			return pos
 		}
 		found := false
 		for _, kv := range entries {

@@ -38,6 +38,8 @@ type Pipeline struct {
 	outputs []*output
 	vars    map[string]any
 	reg     *formats.Registry
+	tables  *pipelineTables // lookup tables (lookup.go)
+	fns     *Functions      // the library its expressions use: with its own Lookup
 }
 
 type compiledStep struct {
@@ -57,8 +59,15 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	if proj != nil {
 		p.vars = proj.Vars
 	}
-	c := newCompiler(fns, pc.Fields)
 	var errs ConfigErrors
+	tables, terrs := newPipelineTables(pc, proj, fns.Lookup)
+	errs = append(errs, terrs...)
+	p.tables = tables
+	if tables.any() {
+		fns = fns.withLookup(tables.lookup) // this pipeline's tables, for lookup()
+	}
+	p.fns = fns
+	c := newCompiler(fns, pc.Fields)
 	for i, sc := range pc.Steps {
 		path := []string{"steps", fmt.Sprint(i), sc.Kind}
 		build, ok := stepKinds[sc.Kind]
@@ -66,7 +75,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
 			continue
 		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj})
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables})
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, path, err)...)
 			continue
@@ -98,6 +107,8 @@ type stepContext struct {
 	node ast.Node
 	c    *compiler
 	proj *Project
+	// tables are the lookup tables the pipeline sees (lookup.go).
+	tables *pipelineTables
 }
 
 // decode decodes the step's YAML into v.
@@ -116,18 +127,14 @@ func (sc *stepContext) errAt(sub []string, msg string) *ConfigError {
 
 // fieldMap reads an ordered mapping of output field → expression.
 func (sc *stepContext) fieldMap() ([]string, []*program, error) {
-	m, ok := sc.node.(*ast.MappingNode)
-	if !ok {
-		if mv, ok2 := sc.node.(*ast.MappingValueNode); ok2 {
-			m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
-		} else {
-			return nil, nil, sc.errAt(nil, "expected a mapping of field: expression")
-		}
+	entries := mappingEntries(sc.node)
+	if len(entries) == 0 {
+		return nil, nil, sc.errAt(nil, "expected a mapping of field: expression")
 	}
 	var errs ConfigErrors
-	names := make([]string, 0, len(m.Values))
-	progs := make([]*program, 0, len(m.Values))
-	for _, kv := range m.Values {
+	names := make([]string, 0, len(entries))
+	progs := make([]*program, 0, len(entries))
+	for _, kv := range entries {
 		name := keyText(kv.Key)
 		src := scalarText(kv.Value)
 		prog, err := sc.c.compile(src)
@@ -170,6 +177,7 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 	"drop":     newDropStep,
 	"filter":   newFilterStep,
 	"lengths":  newLengthsStep,
+	"lookup":   newLookupStep,
 	"map":      newMapStep,
 	"set":      newSetStep,
 	"validate": newValidateStep,
@@ -193,6 +201,9 @@ type RunState struct {
 	state map[int]any
 	warn  func(msg string)
 	Stats Stats
+	// tables pins one version of each lookup table for the whole run
+	// (by pipelineTables slot; lookup.go).
+	tables []*tableData
 }
 
 // Warn reports something a step changed or noticed without refusing the

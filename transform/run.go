@@ -53,6 +53,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		state: map[int]any{},
 		warn:  opt.Warn,
 	}
+	if errs := p.tables.begin(st); len(errs) > 0 {
+		return st.Stats, &FileError{File: src.Path, Errors: errs} // a lookup table changed and is broken
+	}
 	if opt.MaxErrors <= 0 {
 		opt.MaxErrors = 100
 	}

@@ -1003,16 +1003,6 @@ func mappingChild(n ast.Node, key string) ast.Node {
 	return nil
 }
 
-func mappingEntries(n ast.Node) []*ast.MappingValueNode {
-	switch t := n.(type) {
-	case *ast.MappingNode:
-		return t.Values
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{t}
-	}
-	return nil
-}
-
 // jsonNumber matches a JSON number literal.
 var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
