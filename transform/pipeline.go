@@ -66,7 +66,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
 			continue
 		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj})
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, index: i})
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, path, err)...)
 			continue
@@ -98,6 +98,9 @@ type stepContext struct {
 	node ast.Node
 	c    *compiler
 	proj *Project
+	// index is the step's place in the pipeline: unique per pipeline, it
+	// keys the step's per-file state (RunState.StateFor).
+	index int
 }
 
 // decode decodes the step's YAML into v.
@@ -167,10 +170,14 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
-	"map":    newMapStep,
-	"set":    newSetStep,
-	"drop":   newDropStep,
-	"filter": newFilterStep,
+	"dedupe":  newDedupeStep,
+	"drop":    newDropStep,
+	"explode": newExplodeStep,
+	"filter":  newFilterStep,
+	"group":   newGroupStep,
+	"map":     newMapStep,
+	"set":     newSetStep,
+	"sort":    newSortStep,
 }
 
 // Source describes the input file of a run.
@@ -190,6 +197,9 @@ type RunState struct {
 	ev    *evaluator
 	state map[int]any
 	Stats Stats
+	// recordErr is the run's on_error handling of one bad record; nil
+	// outside Run (RecordError then returns the error as it is).
+	recordErr func(rec *formats.Record, err error) error
 }
 
 // Stats counts what happened to a file's records.
@@ -197,6 +207,7 @@ type Stats struct {
 	In       int // records read
 	Out      int // records written (summed over outputs)
 	Rejected int // records rejected or skipped with an error
+	Dropped  int // records left out on purpose as duplicates (dedupe)
 	Files    []string
 }
 
@@ -208,6 +219,19 @@ func (st *RunState) StateFor(i int, mk func() any) any {
 	v := mk()
 	st.state[i] = v
 	return v
+}
+
+// RecordError hands the error of a record that a step emits on its own
+// (an exploded element, a finished group, a sorted record at the end of
+// the file) to the run's on_error handling, so that the step can go on
+// with its other records instead of losing them. A nil result means the
+// error was taken (listed for the report, rejected or skipped); a non-nil
+// one stops the run, and the step returns it.
+func (st *RunState) RecordError(rec *formats.Record, err error) error {
+	if st.recordErr == nil {
+		return err
+	}
+	return st.recordErr(rec, err)
 }
 
 // Sink receives the files a run writes. Create returns where an output file
