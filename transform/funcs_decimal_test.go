@@ -359,7 +359,7 @@ func TestInsideListFunctions(t *testing.T) {
 	}
 }
 
-func TestSort(t *testing.T) {
+func TestSortFunction(t *testing.T) {
 	f := newFuncs()
 	e := map[string]any{
 		"items": []any{

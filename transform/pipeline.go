@@ -75,7 +75,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
 			continue
 		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables})
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables, index: i})
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, path, err)...)
 			continue
@@ -109,6 +109,9 @@ type stepContext struct {
 	proj *Project
 	// tables are the lookup tables the pipeline sees (lookup.go).
 	tables *pipelineTables
+	// index is the step's place in the pipeline: unique per pipeline, it
+	// keys the step's per-file state (RunState.StateFor).
+	index int
 }
 
 // decode decodes the step's YAML into v.
@@ -174,12 +177,16 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
+	"dedupe":   newDedupeStep,
 	"drop":     newDropStep,
+	"explode":  newExplodeStep,
 	"filter":   newFilterStep,
+	"group":    newGroupStep,
 	"lengths":  newLengthsStep,
 	"lookup":   newLookupStep,
 	"map":      newMapStep,
 	"set":      newSetStep,
+	"sort":     newSortStep,
 	"validate": newValidateStep,
 }
 
@@ -204,6 +211,9 @@ type RunState struct {
 	// tables pins one version of each lookup table for the whole run
 	// (by pipelineTables slot; lookup.go).
 	tables []*tableData
+	// recordErr is the run's on_error handling of one bad record; nil
+	// outside Run (RecordError then returns the error as it is).
+	recordErr func(rec *formats.Record, err error) error
 }
 
 // Warn reports something a step changed or noticed without refusing the
@@ -222,6 +232,7 @@ type Stats struct {
 	Out      int // records written (summed over outputs)
 	Rejected int // records rejected or skipped with an error
 	Warnings int // warnings reported through RunOptions.Warn
+	Dropped  int // records left out on purpose as duplicates (dedupe)
 	Files    []string
 }
 
@@ -233,6 +244,19 @@ func (st *RunState) StateFor(i int, mk func() any) any {
 	v := mk()
 	st.state[i] = v
 	return v
+}
+
+// RecordError hands the error of a record that a step emits on its own
+// (an exploded element, a finished group, a sorted record at the end of
+// the file) to the run's on_error handling, so that the step can go on
+// with its other records instead of losing them. A nil result means the
+// error was taken (listed for the report, rejected or skipped); a non-nil
+// one stops the run, and the step returns it.
+func (st *RunState) RecordError(rec *formats.Record, err error) error {
+	if st.recordErr == nil {
+		return err
+	}
+	return st.recordErr(rec, err)
 }
 
 // Sink receives the files a run writes. Create returns where an output file

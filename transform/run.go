@@ -135,8 +135,11 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 
 	// recordFailed handles one bad record; it returns a non-nil error when
 	// the run must stop.
-	var current *formats.Record
-	recordFailed := func(err error) error {
+	recordFailed := func(rec *formats.Record, err error) error {
+		var stopped *FileError
+		if errors.As(err, &stopped) {
+			return err // a step passed on the stop of an earlier record
+		}
 		de := formats.AsDataError(err)
 		if de == nil || !de.RecordOnly {
 			return err // not about one record: the file cannot go on
@@ -151,10 +154,11 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			return nil
 		}
 		if opt.Rejected != nil {
-			opt.Rejected(current, err)
+			opt.Rejected(rec, err)
 		}
 		return nil
 	}
+	st.recordErr = recordFailed
 
 	for n := 0; ; n++ {
 		if n&255 == 0 {
@@ -167,16 +171,14 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			break
 		}
 		if err != nil {
-			current = nil
-			if stop := recordFailed(err); stop != nil {
+			if stop := recordFailed(nil, err); stop != nil {
 				return st.Stats, fileError(src.Path, errs, stop)
 			}
 			continue
 		}
 		st.Stats.In++
-		current = rec
 		if err := emits[0](rec); err != nil {
-			if stop := recordFailed(err); stop != nil {
+			if stop := recordFailed(rec, err); stop != nil {
 				return st.Stats, fileError(src.Path, errs, stop)
 			}
 		}
@@ -184,7 +186,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	for i, s := range p.steps {
 		if f, ok := s.Step.(Flusher); ok {
 			if err := f.Flush(ctx, st, emits[i+1]); err != nil {
-				if stop := recordFailed(err); stop != nil {
+				if stop := recordFailed(nil, err); stop != nil {
 					return st.Stats, fileError(src.Path, errs, stop)
 				}
 			}

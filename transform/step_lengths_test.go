@@ -146,7 +146,7 @@ outputs:
 
 	// Apply directly: the incoming record keeps its value. (Price and Tags
 	// are missing here: two more warnings.)
-	pl, err := compileErr(t, map[string]string{"p.yaml": p})
+	pl, err := compileFilesErr(t, map[string]string{"p.yaml": p})
 	if err != nil {
 		t.Fatal(err)
 	}

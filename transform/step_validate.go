@@ -166,7 +166,7 @@ func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record,
 }
 
 // validate checks r against the schema. A number the validator cannot
-// take (not a JSON number literal, or an exponent beyond ±maxExponent)
+// take (not a JSON number literal, or an exponent beyond ±maxSchemaExponent)
 // is reported instead of validating the record.
 func (s *validateStep) validate(file string, r *formats.Record) (vs Violations) {
 	bad := false
@@ -193,13 +193,13 @@ func (s *validateStep) validate(file string, r *formats.Record) (vs Violations) 
 	return Violations{{File: file, Pos: r.Pos, Msg: err.Error(), RecordOnly: true}}
 }
 
-// maxExponent bounds the exponent of numbers given to the validator: it
+// maxSchemaExponent bounds the exponent of numbers given to the validator: it
 // computes with exact fractions (1e999999 costs it 40 ms a value) and
 // cannot take exponents from 1e10000000 on.
-const maxExponent = 400
+const maxSchemaExponent = 400
 
 // checkableNumber reports whether lit is a JSON number literal of at most
-// 1000 characters with an exponent of at most ±maxExponent.
+// 1000 characters with an exponent of at most ±maxSchemaExponent.
 func checkableNumber(lit string) bool {
 	i, n := 0, len(lit)
 	if n > 1000 {
@@ -233,7 +233,7 @@ func checkableNumber(lit string) bool {
 		if digits() == 0 {
 			return false
 		}
-		if exp, err := strconv.Atoi(lit[start:i]); err != nil || exp > maxExponent {
+		if exp, err := strconv.Atoi(lit[start:i]); err != nil || exp > maxSchemaExponent {
 			return false
 		}
 	}
@@ -395,10 +395,10 @@ type located struct {
 	order int  // index of the top-level field (for sorting), len(Fields) if absent
 }
 
-// locate follows a JSON Schema instance location (["OrderItems", "1",
+// locateInstance follows a JSON Schema instance location (["OrderItems", "1",
 // "Sku"]) through the record: it returns the dotted field name, the
 // position of the deepest field found and its value.
-func locate(r *formats.Record, loc []string) located {
+func locateInstance(r *formats.Record, loc []string) located {
 	l := located{pos: r.Pos, order: len(r.Fields), value: formats.Nested(r)}
 	var b strings.Builder
 	for i, seg := range loc {
@@ -497,7 +497,7 @@ func collectViolations(file string, r *formats.Record, ve *jsonschema.Validation
 		}
 		return
 	}
-	at := locate(r, ve.InstanceLocation)
+	at := locateInstance(r, ve.InstanceLocation)
 	mk := func(field string, pos formats.Pos, msg string) {
 		*out = append(*out, violation{order: at.order, de: &formats.DataError{File: file, Pos: pos, Field: field, Msg: msg, RecordOnly: true}})
 	}
@@ -513,7 +513,7 @@ func collectViolations(file string, r *formats.Record, ve *jsonschema.Validation
 		}
 	case *kind.AdditionalProperties:
 		for _, name := range k.Properties {
-			extra := locate(r, append(append([]string(nil), ve.InstanceLocation...), name))
+			extra := locateInstance(r, append(append([]string(nil), ve.InstanceLocation...), name))
 			*out = append(*out, violation{order: extra.order, de: &formats.DataError{File: file, Pos: extra.pos, Field: joinField(at.path, name), Msg: "this field is not allowed here (the schema does not list it)", RecordOnly: true}})
 		}
 	case *kind.DependentRequired:
@@ -532,7 +532,7 @@ func collectViolations(file string, r *formats.Record, ve *jsonschema.Validation
 // alternatives makes one problem of an anyOf/oneOf none of whose branches
 // fits: every branch's messages, joined by ", or ".
 func alternatives(file string, r *formats.Record, ve *jsonschema.ValidationError) violation {
-	at := locate(r, ve.InstanceLocation)
+	at := locateInstance(r, ve.InstanceLocation)
 	parts := make([]string, 0, len(ve.Causes))
 	for _, c := range ve.Causes {
 		var sub []violation

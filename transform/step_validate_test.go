@@ -40,7 +40,7 @@ func runWithFiles(t *testing.T, files map[string]string, source string, input []
 // load error and returns nil (after t.Error) on a compile error.
 func compileFiles(t *testing.T, files map[string]string) *Pipeline {
 	t.Helper()
-	p, err := compileErr(t, files)
+	p, err := compileFilesErr(t, files)
 	if err != nil {
 		t.Errorf("compile: %v", err)
 		return nil
@@ -48,7 +48,7 @@ func compileFiles(t *testing.T, files map[string]string) *Pipeline {
 	return p
 }
 
-func compileErr(t *testing.T, files map[string]string) (*Pipeline, error) {
+func compileFilesErr(t *testing.T, files map[string]string) (*Pipeline, error) {
 	t.Helper()
 	dir := writeProject(t, files)
 	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
@@ -72,15 +72,6 @@ func errorLines(t *testing.T, err error) []string {
 	return lines
 }
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "validate", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestValidateSageOrderSchema checks a Sage order import file (one row
 // per position, sage.md §4.3) against a realistic schema file.
 func TestValidateSageOrderSchema(t *testing.T) {
@@ -93,9 +84,9 @@ steps:
 outputs:
   - {outbox: out, name: "${input.stem}.csv", format: csv, encoding: windows-1252}
 `,
-		"schemas/sage-auftrag.schema.json": string(readTestdata(t, "sage-auftrag.schema.json")),
+		"schemas/sage-auftrag.schema.json": string(readTestdata(t, "validate/sage-auftrag.schema.json")),
 	}
-	in := readTestdata(t, "sage-auftrag.csv")
+	in := readTestdata(t, "validate/sage-auftrag.csv")
 
 	sink, st, err := runWithFiles(t, files, "sage-auftrag.csv", in, RunOptions{})
 	want := []string{
@@ -158,7 +149,7 @@ steps:
 outputs:
   - {outbox: out, name: x.json, format: json}
 `
-	_, _, err := runPipeline(t, p, "orders-unknown-sku.json", readTestdata(t, "orders-unknown-sku.json"), RunOptions{})
+	_, _, err := runPipeline(t, p, "orders-unknown-sku.json", readTestdata(t, "validate/orders-unknown-sku.json"), RunOptions{})
 	want := `orders-unknown-sku.json:157:11: field "OrderItems[1].Sku": "000817" is not one of: 000815, 000816, 00042, 004711, 4711/D, TS-100-BL-M, VERSAND`
 	if got := errorLines(t, err); len(got) != 1 || got[0] != want {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
@@ -490,7 +481,7 @@ func TestLocate(t *testing.T) {
 		{[]string{"OrderItems", "1", "Menge"}, "OrderItems[1]", formats.Pos{Line: 8, Col: 3}, false, 1},
 		{[]string{"Id", "x"}, "Id", formats.Pos{Line: 2, Col: 3}, false, 0},
 	} {
-		l := locate(r, tc.loc)
+		l := locateInstance(r, tc.loc)
 		if l.path != tc.path || l.pos != tc.pos || l.found != tc.found || l.order != tc.order {
 			t.Errorf("%v: %+v", tc.loc, l)
 		}
@@ -621,7 +612,7 @@ func TestCheckableNumber(t *testing.T) {
 // TestValidateUncheckableNumbers: numbers the validator cannot take are
 // refused with their position, never a panic or a long computation.
 func TestValidateUncheckableNumbers(t *testing.T) {
-	p, err := compileErr(t, map[string]string{"p.yaml": "name: x\ninput: {inbox: in, format: json}\nsteps:\n" +
+	p, err := compileFilesErr(t, map[string]string{"p.yaml": "name: x\ninput: {inbox: in, format: json}\nsteps:\n" +
 		"  - validate: {schema: {properties: {Total: {minimum: 0}, Items: {items: {properties: {Qty: {maximum: 10}}}}}}}\n" +
 		"outputs:\n  - {outbox: out, name: x.json, format: json}\n"})
 	if err != nil {
@@ -647,7 +638,7 @@ func TestValidateUncheckableNumbers(t *testing.T) {
 func FuzzValidate(f *testing.F) {
 	f.Add([]byte(`[{"Id": 5012, "OrderItems": [{"Sku": "000815", "Quantity": 2}], "Name": "Jürgen Größler"}]`))
 	f.Add([]byte(`{"Id": 1e999, "Total": -0.5, "OrderItems": {"Sku": null}, "Tags": ["a", "a"]}`))
-	f.Add(readTestdata(f, "orders-unknown-sku.json"))
+	f.Add(readTestdata(f, "validate/orders-unknown-sku.json"))
 	dir := f.TempDir()
 	const p = `name: x
 input: {inbox: in, format: json}
