@@ -34,17 +34,20 @@ type program struct {
 	// copyOf is set when the expression is just one field name: the value is
 	// copied without running the VM.
 	copyOf string
+	// native evaluates common shapes in plain Go (native.go); nil = VM only.
+	native native
 }
 
 // compiler compiles expressions of one pipeline with the shared function
 // library.
 type compiler struct {
-	opts     []expr.Option
-	declared map[string]bool // declared input fields, nil = unknown
+	opts       []expr.Option
+	declared   map[string]bool // declared input fields, nil = unknown
+	overridden map[string]bool // builtins the function library replaces
 }
 
 func newCompiler(fns *Functions, declared map[string]string) *compiler {
-	c := &compiler{opts: append([]expr.Option{expr.AllowUndefinedVariables()}, fns.Options()...)}
+	c := &compiler{opts: append([]expr.Option{expr.AllowUndefinedVariables()}, fns.Options()...), overridden: libraryNames()}
 	if declared != nil {
 		c.declared = map[string]bool{}
 		for k := range declared {
@@ -71,6 +74,7 @@ func (c *compiler) compile(src string) (*program, error) {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
 	}
 	p.prog = prog
+	p.native = nativeFor(src, c.overridden)
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}}
 	root := prog.Node()
 	ast.Walk(&root, v)
@@ -85,6 +89,15 @@ func (c *compiler) compile(src string) (*program, error) {
 	}
 	p.allEnv = v.dynamic
 	return p, nil
+}
+
+// libraryNames are the names of the function library's functions.
+func libraryNames() map[string]bool {
+	m := map[string]bool{}
+	for _, d := range Docs() {
+		m[d.Name] = true
+	}
+	return m
 }
 
 // identVisitor collects the identifiers an expression reads; names used as
@@ -209,6 +222,11 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 			return nil, missingField(p.copyOf, rec)
 		}
 		return v, nil
+	}
+	if p.native != nil {
+		if v, ok := p.native(rec); ok {
+			return v, nil
+		}
 	}
 	e := ev.scratch
 	if p.allEnv {

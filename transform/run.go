@@ -160,13 +160,15 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	}
 	st.recordErr = recordFailed
 
+	pf := newPrefetcher(ctx, in)
+	defer pf.close()
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
 				return st.Stats, err
 			}
 		}
-		rec, err := in.Read()
+		rec, err := pf.Read()
 		if err == io.EOF {
 			break
 		}

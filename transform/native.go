@@ -1,0 +1,108 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// native is an expression evaluated in plain Go, without the expression
+// VM: the few shapes that make up most field mappings. It reports ok=false
+// when a value is not what the shortcut assumes (a number where text was
+// expected …); the VM then evaluates the expression as usual, so results
+// and errors never depend on the shortcut.
+type native func(r *formats.Record) (v formats.Value, ok bool)
+
+// nativeFor recognises, in the parsed source of an expression:
+//
+//	"text"                          a constant
+//	replace(Field, "old", "new")    expr's replace on a text field
+//	trim(Field), upper(Field), lower(Field)
+//	Field == "x" ? "a" : "b"        (also !=, and any of the parts above)
+//
+// overridden names functions the library replaces (their meaning is not
+// expr's builtin then).
+func nativeFor(src string, overridden map[string]bool) native {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	return nativeNode(tree.Node, overridden)
+}
+
+func nativeNode(n ast.Node, overridden map[string]bool) native {
+	switch t := n.(type) {
+	case *ast.StringNode:
+		v := formats.String(t.Value)
+		return func(*formats.Record) (formats.Value, bool) { return v, true }
+	case *ast.BuiltinNode:
+		if overridden[t.Name] {
+			return nil
+		}
+		switch {
+		case t.Name == "replace" && len(t.Arguments) == 3:
+			field, ok1 := identName(t.Arguments[0])
+			old, ok2 := t.Arguments[1].(*ast.StringNode)
+			repl, ok3 := t.Arguments[2].(*ast.StringNode)
+			if !ok1 || !ok2 || !ok3 {
+				return nil
+			}
+			return textFunc(field, func(s string) string { return strings.ReplaceAll(s, old.Value, repl.Value) })
+		case len(t.Arguments) == 1 && (t.Name == "trim" || t.Name == "upper" || t.Name == "lower"):
+			field, ok := identName(t.Arguments[0])
+			if !ok {
+				return nil
+			}
+			f := map[string]func(string) string{"trim": strings.TrimSpace, "upper": strings.ToUpper, "lower": strings.ToLower}[t.Name]
+			return textFunc(field, f)
+		}
+	case *ast.ConditionalNode:
+		cond, ok := t.Cond.(*ast.BinaryNode)
+		if !ok || (cond.Operator != "==" && cond.Operator != "!=") {
+			return nil
+		}
+		field, ok1 := identName(cond.Left)
+		lit, ok2 := cond.Right.(*ast.StringNode)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		yes, no := nativeNode(t.Exp1, overridden), nativeNode(t.Exp2, overridden)
+		if yes == nil || no == nil {
+			return nil
+		}
+		want := cond.Operator == "=="
+		return func(r *formats.Record) (formats.Value, bool) {
+			f := r.Field(field)
+			if f == nil || f.Value.Kind() != formats.KindString {
+				return formats.Null, false
+			}
+			if (f.Value.Text() == lit.Value) == want {
+				return yes(r)
+			}
+			return no(r)
+		}
+	}
+	return nil
+}
+
+// textFunc applies fn to a text field.
+func textFunc(field string, fn func(string) string) native {
+	return func(r *formats.Record) (formats.Value, bool) {
+		f := r.Field(field)
+		if f == nil || f.Value.Kind() != formats.KindString {
+			return formats.Null, false
+		}
+		return formats.String(fn(f.Value.Text())), true
+	}
+}
+
+func identName(n ast.Node) (string, bool) {
+	id, ok := n.(*ast.IdentifierNode)
+	if !ok || id.Value == "$env" || id.Value == envInput || id.Value == envVars {
+		return "", false
+	}
+	return id.Value, true
+}

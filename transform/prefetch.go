@@ -1,0 +1,94 @@
+package transform
+
+import (
+	"context"
+	"io"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// prefetchBatch is how many records the read-ahead goroutine hands over at
+// once, and prefetchDepth how many batches may wait: together they bound
+// the memory the read-ahead holds (a few hundred records).
+const (
+	prefetchBatch = 128
+	prefetchDepth = 4
+)
+
+// readResult is one Read's outcome.
+type readResult struct {
+	rec *formats.Record
+	err error
+}
+
+// prefetcher reads records on its own goroutine while the pipeline works on
+// the previous ones, so that parsing and decoding use a second core. Records
+// and errors arrive in the order the reader gave them, so the reader's
+// error semantics (RecordOnly errors, then more records; a final error,
+// then the same again) are unchanged.
+type prefetcher struct {
+	batches chan []readResult
+	cur     []readResult
+	stop    context.CancelFunc
+	final   *readResult
+}
+
+// newPrefetcher starts reading r ahead. Call close when done (also after an
+// early stop) to end the goroutine.
+func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetcher{batches: make(chan []readResult, prefetchDepth), stop: cancel}
+	go func() {
+		defer close(p.batches)
+		batch := make([]readResult, 0, prefetchBatch)
+		for {
+			rec, err := r.Read()
+			batch = append(batch, readResult{rec, err})
+			final := err != nil && !isRecordOnly(err)
+			if len(batch) == prefetchBatch || final {
+				select {
+				case p.batches <- batch:
+				case <-ctx.Done():
+					return
+				}
+				if final {
+					return
+				}
+				batch = make([]readResult, 0, prefetchBatch)
+			}
+		}
+	}()
+	return p
+}
+
+// Read returns the next record, like formats.Reader.
+func (p *prefetcher) Read() (*formats.Record, error) {
+	if p.final != nil {
+		return nil, p.final.err
+	}
+	if len(p.cur) == 0 {
+		b, ok := <-p.batches
+		if !ok {
+			p.final = &readResult{err: io.ErrUnexpectedEOF}
+			return nil, p.final.err
+		}
+		p.cur = b
+	}
+	r := p.cur[0]
+	p.cur[0] = readResult{}
+	p.cur = p.cur[1:]
+	if r.err != nil && !isRecordOnly(r.err) {
+		p.final = &r
+	}
+	return r.rec, r.err
+}
+
+// close stops the read-ahead. It does not wait: a goroutine blocked in a
+// slow Read (a pipe) ends when that Read returns, and nothing reads what
+// it sent.
+func (p *prefetcher) close() { p.stop() }
+
+func isRecordOnly(err error) bool {
+	de := formats.AsDataError(err)
+	return de != nil && de.RecordOnly
+}
