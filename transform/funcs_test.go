@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/functions.md")
+var update = flag.Bool("update", false, "rewrite the generated docs/functions.md and docs/steps.md")
 
 // testClock is the now() of every test: 13.03.2026 10:04:07 in Berlin.
 func testClock() time.Time { return time.Date(2026, 3, 13, 9, 4, 7, 0, time.UTC) }
@@ -129,9 +129,12 @@ func TestExamples(t *testing.T) {
 }
 
 // TestFunctionDocs keeps docs/functions.md in step with Docs.
-func TestFunctionDocs(t *testing.T) {
-	path := filepath.Join("..", "docs", "functions.md")
-	got := Markdown()
+func TestFunctionDocs(t *testing.T) { generatedDoc(t, "functions.md", Markdown(), "TestFunctionDocs") }
+
+// generatedDoc compares docs/NAME with got, or rewrites it with -update.
+func generatedDoc(t *testing.T, name, got, test string) {
+	t.Helper()
+	path := filepath.Join("..", "docs", name)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -142,10 +145,10 @@ func TestFunctionDocs(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./transform -run TestFunctionDocs -update)", err)
+		t.Fatalf("%v (run go test ./transform -run %s -update)", err, test)
 	}
 	if string(want) != got {
-		t.Errorf("docs/functions.md is out of date: run go test ./transform -run TestFunctionDocs -update")
+		t.Errorf("docs/%s is out of date: run go test ./transform -run %s -update", name, test)
 	}
 }
 
