@@ -8,6 +8,7 @@ rm -rf "$demo"
 mkdir -p "$demo"
 cp -R samples/smartstore-sage/. "$demo/"
 cp -R samples/bad "$demo/bad"
+cp -R samples/example "$demo/example"
 cd "$demo"
 mkdir -p outbox/review outbox/json outbox/csv
 
@@ -34,6 +35,10 @@ for f in bad/artikel-wrong-columns.csv bad/artikel-utf8-mislabelled.csv bad/orde
   if run convert "$f" "$out"; then echo "UNEXPECTED: $f was accepted"; exit 1; fi
   [ ! -e "$out" ] || { echo "UNEXPECTED: partial output $out"; exit 1; }
 done
+echo
+echo "== A pipeline (samples/example): Sage articles → Smartstore product import, checked, previewed, run"
+(cd example && run lint && run test && run preview inbox/sage/artikel/artikel.csv --pipeline artikel-to-products -n 3 \
+  && run convert --pipeline artikel-to-products inbox/sage/artikel/artikel.csv ../outbox/smartstore/artikel-products.csv)
 echo
 echo "== The outbox ($demo/outbox)"
 find outbox -type f | sort | while read -r f; do printf '%8s  %s\n' "$(wc -c < "$f")" "$f"; done

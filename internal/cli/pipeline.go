@@ -410,7 +410,7 @@ Without arguments every pipeline is tested.`,
 				fmt.Fprintln(c.Stdout, "no test cases found (see ferry test --help for the layout)")
 				return nil
 			}
-			fmt.Fprintf(c.Stdout, "%d passed, %d failed\n", cases-failedCases, failedCases)
+			fmt.Fprintf(c.Stdout, "test cases: %d ok, %d failed\n", cases-failedCases, failedCases)
 			if failedCases > 0 {
 				return failed(fmt.Errorf("%d test case(s) failed", failedCases))
 			}
