@@ -353,15 +353,15 @@ type csvReader struct {
 
 	lbuf []byte     // a line longer than the read buffer
 	buf  []byte     // unescaped text of a record with quoted fields
-	ends []int      // parseQuoted: end of each field in buf; splitQuoted: start, end pairs
-	vals []string   // values of the row just read
-	pos  []fieldPos // where each of them starts
+	str  string     // the text of the row just read
+	row  []rowField // its fields
 	slab recordSlab
 }
 
-// fieldPos is where a field starts: line and 1-based byte column; for a
-// quoted field the column of its opening quote.
-type fieldPos struct{ line, col int }
+// rowField is a field of the row just read: its value is str[start:end];
+// line and col (1-based, in bytes) are where it starts, for a quoted field
+// the position of its opening quote.
+type rowField struct{ start, end, line, col int }
 
 // recordSlab hands out records and field slices carved from larger blocks:
 // one allocation for many records instead of two per record. Every record
@@ -520,7 +520,7 @@ func (r *csvReader) readHeader() error {
 		}
 		return err
 	}
-	vals := r.vals
+	vals := r.values()
 	if len(r.cfg.columns) > 0 {
 		// the configured names replace the header's, which only must fit
 		if len(vals) != len(r.cfg.columns) {
@@ -542,7 +542,7 @@ func (r *csvReader) readHeader() error {
 			if made[i] || made[j] {
 				msg += " (a column without a name is called f<column number>)"
 			}
-			return &DataError{File: r.source, Pos: Pos{Line: r.pos[i].line, Col: r.pos[i].col}, Field: v, Msg: msg}
+			return &DataError{File: r.source, Pos: Pos{Line: r.row[i].line, Col: r.row[i].col}, Field: v, Msg: msg}
 		}
 		seen[v] = i
 		names[i] = v
@@ -569,27 +569,27 @@ func (r *csvReader) Read() (*Record, error) {
 		}
 		return nil, err
 	}
-	vals := r.vals
+	n := len(r.row)
 	if r.want == 0 {
-		r.want = len(vals)
-		for i := len(r.names); i < len(vals); i++ {
+		r.want = n
+		for i := len(r.names); i < n; i++ {
 			r.names = append(r.names, "f"+strconv.Itoa(i+1))
 		}
 	}
-	if len(vals) != r.want {
-		return nil, r.countError(vals, line)
+	if n != r.want {
+		return nil, r.countError(r.values(), line)
 	}
-	rec := r.slab.record(len(vals))
+	rec := r.slab.record(n)
 	// Positions and fields are set member by member rather than as whole
 	// structs: the new memory is zeroed already, and copying whole structs
 	// would also write (with write barriers) the pointers that stay nil.
 	rec.Pos.Line, rec.Pos.Col, rec.Pos.Index = line, 1, r.index
-	fs, names, pos := rec.Fields, r.names[:len(vals)], r.pos[:len(vals)]
-	for i, v := range vals {
-		f := &fs[i]
+	fs, names, row, s := rec.Fields, r.names[:n], r.row[:n], r.str
+	for i := range fs {
+		f, rf := &fs[i], &row[i]
 		f.Name = names[i]
-		f.Value.kind, f.Value.text = KindString, v
-		f.Pos.Line, f.Pos.Col = pos[i].line, pos[i].col
+		f.Value.kind, f.Value.text = KindString, s[rf.start:rf.end]
+		f.Pos.Line, f.Pos.Col = rf.line, rf.col
 	}
 	return rec, nil
 }
@@ -635,7 +635,7 @@ func (r *csvReader) readLine(used int) ([]byte, bool, error) {
 	return b[:n], nl, nil
 }
 
-// readRow reads the next row into r.vals and r.pos, skipping empty lines,
+// readRow reads the next row into r.str and r.row, skipping empty lines,
 // and returns the line it starts on; data tells a data record (counted in
 // Index) from the header. Errors are DataErrors (RecordOnly for a bad
 // record) or io.EOF.
@@ -674,54 +674,60 @@ func (r *csvReader) readRow(data bool) (int, error) {
 	return start, nil
 }
 
+// values returns the values of the row just read (for the header and for
+// messages; Read takes them from r.str and r.row without this slice).
+func (r *csvReader) values() []string {
+	vals := make([]string, len(r.row))
+	for i, f := range r.row {
+		vals[i] = r.str[f.start:f.end]
+	}
+	return vals
+}
+
 // split cuts a line without quote characters (or any line with quote
 // "none") at the delimiters.
 func (r *csvReader) split(line []byte, lineNo int) {
-	s := string(line)
-	vals, pos := r.vals[:0], r.pos[:0]
+	row := r.row[:0]
 	start := 0
 	if len(r.delim) == 1 {
 		d := r.delim[0]
-		for i := 0; i < len(s); i++ {
-			if s[i] == d {
-				vals = append(vals, s[start:i])
-				pos = append(pos, fieldPos{lineNo, start + 1})
+		for i, c := range line {
+			if c == d {
+				row = append(row, rowField{start, i, lineNo, start + 1})
 				start = i + 1
 			}
 		}
 	} else {
 		for {
-			i := strings.Index(s[start:], r.delim)
+			i := bytes.Index(line[start:], []byte(r.delim))
 			if i < 0 {
 				break
 			}
-			vals = append(vals, s[start:start+i])
-			pos = append(pos, fieldPos{lineNo, start + 1})
+			row = append(row, rowField{start, start + i, lineNo, start + 1})
 			start += i + len(r.delim)
 		}
 	}
-	r.vals = append(vals, s[start:])
-	r.pos = append(pos, fieldPos{lineNo, start + 1})
+	r.row = append(row, rowField{start, len(line), lineNo, start + 1})
+	r.str = string(line)
 }
 
 // splitQuoted is the fast path for a row on one line whose quoted fields
 // hold no "" and are each followed by the delimiter or the end of the
 // line (single-byte delimiters only): the values are substrings of the
-// line. It reports false, having set nothing, for every other row, which
-// then goes to parseQuoted.
+// line. It reports false for every other row, which then goes to
+// parseQuoted.
 func (r *csvReader) splitQuoted(line []byte, lineNo int) bool {
 	d := r.delim[0]
-	spans, pos := r.ends[:0], r.pos[:0]
+	row := r.row[:0]
 	i := 0
 	for {
-		pos = append(pos, fieldPos{lineNo, i + 1})
 		if i < len(line) && line[i] == '"' {
 			j := bytes.IndexByte(line[i+1:], '"')
 			if j < 0 {
 				return false
 			}
 			j += i + 1
-			spans = append(spans, i+1, j)
+			row = append(row, rowField{i + 1, j, lineNo, i + 1})
 			i = j + 1
 			if i == len(line) {
 				break
@@ -736,27 +742,14 @@ func (r *csvReader) splitQuoted(line []byte, lineNo int) bool {
 		for j < len(line) && line[j] != d {
 			j++
 		}
-		spans = append(spans, i, j)
+		row = append(row, rowField{i, j, lineNo, i + 1})
 		if j == len(line) {
 			break
 		}
 		i = j + 1
 	}
-	s := string(line)
-	vals := r.vals[:0]
-	for k := 0; k < len(spans); k += 2 {
-		vals = append(vals, s[spans[k]:spans[k+1]])
-	}
-	r.vals, r.pos, r.ends = vals, pos, spans
+	r.row, r.str = row, string(line)
 	return true
-}
-
-// indexDelim returns the index of the first delimiter in b, or -1.
-func (r *csvReader) indexDelim(b []byte) int {
-	if len(r.delim) == 1 {
-		return bytes.IndexByte(b, r.delim[0])
-	}
-	return bytes.Index(b, []byte(r.delim))
 }
 
 // atDelim reports whether b starts with the delimiter.
@@ -773,25 +766,32 @@ func (r *csvReader) atDelim(b []byte) bool {
 // quote anywhere else in an unquoted field is data. Inside a quoted field
 // "" is a quote, a line break is read as "\n", and the closing quote must
 // be followed by the delimiter or the end of the line. Positions and error
-// columns are those of encoding/csv.
+// columns are those of encoding/csv. The values are unescaped into r.buf,
+// which then becomes the row's one string.
 func (r *csvReader) parseQuoted(line []byte, nl bool, recLine int) error {
-	buf, ends, pos := r.buf[:0], r.ends[:0], r.pos[:0]
+	buf, row := r.buf[:0], r.row[:0]
 	lineNo, col := recLine, 1
 	used := len(line) + 1
 	var err error
 fields:
 	for {
-		pos = append(pos, fieldPos{lineNo, col})
+		row = append(row, rowField{start: len(buf), line: lineNo, col: col})
+		f := &row[len(row)-1]
 		if len(line) == 0 || line[0] != '"' {
 			// unquoted: up to the next delimiter or the end of the line
-			i := r.indexDelim(line)
+			var i int
+			if len(r.delim) == 1 {
+				i = bytes.IndexByte(line, r.delim[0])
+			} else {
+				i = bytes.Index(line, []byte(r.delim))
+			}
 			if i < 0 {
 				buf = append(buf, line...)
-				ends = append(ends, len(buf))
+				f.end = len(buf)
 				break fields
 			}
 			buf = append(buf, line[:i]...)
-			ends = append(ends, len(buf))
+			f.end = len(buf)
 			line = line[i+len(r.delim):]
 			col += i + len(r.delim)
 			continue
@@ -830,12 +830,12 @@ fields:
 				line = line[1:]
 				col++
 			case r.atDelim(line):
-				ends = append(ends, len(buf))
+				f.end = len(buf)
 				line = line[len(r.delim):]
 				col += len(r.delim)
 				continue fields
 			case len(line) == 0:
-				ends = append(ends, len(buf))
+				f.end = len(buf)
 				break fields
 			default:
 				msg := `text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`
@@ -843,37 +843,33 @@ fields:
 					msg += fmt.Sprintf(" (the record starts at line %d)", recLine)
 				}
 				err = &DataError{File: r.source, Pos: Pos{Line: lineNo, Col: col - 1, Index: r.index},
-					Field: r.fieldName(len(ends)), Msg: msg, RecordOnly: true}
+					Field: r.fieldName(len(row) - 1), Msg: msg, RecordOnly: true}
 				break fields
 			}
 		}
+	}
+	if err == nil {
+		r.row, r.str = row, string(buf)
+	} else {
+		r.row, r.str = row[:0], ""
 	}
 	if cap(buf) > 1<<20 {
 		r.buf = nil // a huge record does not pin its buffer for the rest of the file
 	} else {
 		r.buf = buf
 	}
-	r.ends, r.pos = ends, pos
-	if err != nil {
-		switch {
-		case AsDataError(err) != nil:
-			return err
-		case err == io.EOF:
-			return &DataError{File: r.source, Pos: Pos{Line: lineNo, Col: col, Index: r.index},
-				Field: r.fieldName(len(ends)), Msg: fmt.Sprintf(
-					"a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line %d)", pos[len(pos)-1].line)}
-		}
-		return r.lineError(err, recLine, true)
+	switch {
+	case err == nil:
+		return nil
+	case AsDataError(err) != nil:
+		return err
+	case err == io.EOF:
+		k := len(row) - 1
+		return &DataError{File: r.source, Pos: Pos{Line: lineNo, Col: col, Index: r.index},
+			Field: r.fieldName(k), Msg: fmt.Sprintf(
+				"a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line %d)", row[k].line)}
 	}
-	s := string(buf)
-	vals := r.vals[:0]
-	prev := 0
-	for _, e := range ends {
-		vals = append(vals, s[prev:e])
-		prev = e
-	}
-	r.vals = vals
-	return nil
+	return r.lineError(err, recLine, true)
 }
 
 // fieldName is the name of field k (0-based), "" if there is none.

@@ -1078,7 +1078,7 @@ func compareWithEncodingCSV(t *testing.T, data []byte, comma rune) {
 		switch {
 		case werr == io.EOF:
 			if err != io.EOF {
-				t.Fatalf("comma %q, row %d: encoding/csv is at the end, ferry read %q, %v", comma, n, r.vals, err)
+				t.Fatalf("comma %q, row %d: encoding/csv is at the end, ferry read %q, %v", comma, n, r.values(), err)
 			}
 			return
 		case errors.As(werr, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
@@ -1095,15 +1095,15 @@ func compareWithEncodingCSV(t *testing.T, data []byte, comma rune) {
 		case err != nil:
 			t.Fatalf("comma %q, row %d: encoding/csv read %q, ferry: %v", comma, n, want, err)
 		}
-		if fmt.Sprintf("%q", r.vals) != fmt.Sprintf("%q", want) {
-			t.Fatalf("comma %q, row %d: ferry %q, encoding/csv %q", comma, n, r.vals, want)
+		if got := r.values(); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+			t.Fatalf("comma %q, row %d: ferry %q, encoding/csv %q", comma, n, got, want)
 		}
 		if l, _ := cr.FieldPos(0); l != line {
 			t.Fatalf("comma %q, row %d: ferry starts at line %d, encoding/csv at %d", comma, n, line, l)
 		}
 		for i := range want {
-			if l, c := cr.FieldPos(i); l != r.pos[i].line || c != r.pos[i].col {
-				t.Fatalf("comma %q, row %d field %d: ferry at %d:%d, encoding/csv at %d:%d", comma, n, i+1, r.pos[i].line, r.pos[i].col, l, c)
+			if l, c := cr.FieldPos(i); l != r.row[i].line || c != r.row[i].col {
+				t.Fatalf("comma %q, row %d field %d: ferry at %d:%d, encoding/csv at %d:%d", comma, n, i+1, r.row[i].line, r.row[i].col, l, c)
 			}
 		}
 	}
