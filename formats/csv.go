@@ -329,10 +329,11 @@ func scanAhead(br *bufio.Reader, scan func(b []byte) bool) error {
 
 // csvReader reads CSV records. It parses the input itself (see the file
 // comment for the rules) from a bufio.Reader, line by line with ReadSlice:
-// a line without a quote character is split in place and becomes one
-// string; a record with quoted fields is unescaped into a reused buffer and
-// then also becomes one string. Either way all values of a record are
-// substrings of one string, like encoding/csv does it.
+// a record on one line with nothing to unescape becomes one string, the
+// line, and its values are substrings of it; any other record is unescaped
+// into a reused buffer, which then becomes the one string. Either way all
+// values of a record share one string, as with encoding/csv, and Read fills
+// the record's fields straight from the offsets of the values.
 type csvReader struct {
 	src       countingReader
 	br        *bufio.Reader
