@@ -1,31 +1,54 @@
 // CSV reading and writing.
 //
-// The reader streams delimited text one record at a time. With the default
-// quote character it is Go's encoding/csv underneath (RFC 4180 quoting, CRLF
-// or LF, positions from FieldPos); with Quote "none" it splits lines itself.
-// The delimiter is sniffed from the first line unless it is configured. A
-// leading byte order mark is dropped. Field names come from the header row,
-// from the configured Columns, or are f1, f2, …; every record must have as
-// many fields as there are names, and a record that does not is reported in
-// words (which field probably holds an unquoted delimiter) and skipped, never
-// shifted.
+// The reader streams delimited text one record at a time with its own
+// parser, which follows Go's encoding/csv (RFC 4180) in everything but bare
+// quotes:
+//
+//   - Records end with LF or CRLF, also mixed in one file; empty lines are
+//     skipped; a leading byte order mark is dropped; a CR right before the
+//     end of the file is dropped.
+//   - A field that starts with '"' is quoted: it may hold delimiters and
+//     line breaks, "" stands for one quote, a line break is read as "\n"
+//     (CRLF or LF alike) and a lone CR is kept. The closing quote must be
+//     followed by the delimiter or the end of the line; anything else is an
+//     error for that record, which is skipped. A quote never closed is a
+//     final error at the end of the file, or when the record grows past
+//     16 MB.
+//   - Any other field is unquoted and ends at the next delimiter or the end
+//     of the line. A quote in it is data, as Excel and LibreOffice read it
+//     (Monitor 24" Full HD, 37°36'37.8"N); encoding/csv rejects such a
+//     "bare quote". This includes a field that starts with a space and then
+//     a quote (` "x"`): as with encoding/csv it is unquoted, keeps space and
+//     quotes, and a delimiter in it splits it.
+//   - Positions are encoding/csv's: a record's line is the one it starts
+//     on, a field's line and 1-based byte column those of its first byte
+//     (the opening quote of a quoted field), also after multi-line fields.
+//
+// With Quote "none" quote characters are ordinary data and every line is
+// split at the delimiters. The delimiter is sniffed from the first line
+// unless it is configured. Field names come from the header row, from the
+// configured Columns, or are f1, f2, …; every record must have as many
+// fields as there are names, and a record that does not is reported in
+// words (which field probably holds an unquoted delimiter) and skipped,
+// never shifted.
 //
 // The writer spreads nested values with Flatten, writes a header row from
 // the configured Columns or from the first record, and then every record in
 // that column order (a missing field gives an empty cell, a field that is
 // not a column is an error). Without records it writes nothing at all, or
-// only the header row when Columns are configured. Quoting is byte for byte what encoding/csv.Writer does,
-// with three deliberate exceptions, all for values encoding/csv would lose
-// on the way back: a lone CR inside a value is kept (encoding/csv drops it in
-// CRLF mode), a record of one empty value is written as "" (an empty line
-// would be skipped when reading), and a first value of the file that starts
-// with U+FEFF is quoted (a reader would take it for a byte order mark).
+// only the header row when Columns are configured. Quoting is byte for byte
+// what encoding/csv.Writer does (so a value with a quote is always quoted
+// and reads back unchanged), with three deliberate exceptions, all for
+// values encoding/csv would lose on the way back: a lone CR inside a value
+// is kept (encoding/csv drops it in CRLF mode), a record of one empty value
+// is written as "" (an empty line would be skipped when reading), and a
+// first value of the file that starts with U+FEFF is quoted (a reader would
+// take it for a byte order mark).
 package formats
 
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -200,78 +223,25 @@ func sizeText(n int64) string {
 }
 
 // countingReader sits between the input and the bufio.Reader. It counts the
-// bytes handed on, remembers the input's first error (io.EOF included) so the
-// input is never read past it, enforces the per-record cap, and tracks the
-// length of the last line, which tells an unclosed quote at the end of the
-// file from one in the middle.
+// bytes handed on (for the empty-file message) and remembers the input's
+// first error (io.EOF included), so the input is never read past it even
+// though bufio.Reader forgets an error once it has returned it.
 type countingReader struct {
-	r     io.Reader
-	n     int64 // bytes handed on
-	limit int64 // > 0: reading at or beyond it returns errRecordTooLong
-	err   error // first error of r, returned from then on
-
-	cur      int  // bytes after the last '\n' so far
-	prev     int  // bytes of the last line ended by '\n', without the '\n'
-	prevCR   bool // that line ended with "\r\n"
-	lastByte byte
+	r   io.Reader
+	n   int64 // bytes handed on
+	err error // first error of r, returned from then on
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	if c.limit > 0 {
-		if c.n >= c.limit {
-			return 0, errRecordTooLong
-		}
-		if rem := c.limit - c.n; int64(len(p)) > rem {
-			p = p[:rem]
-		}
-	}
 	n, err := c.r.Read(p)
-	if n > 0 {
-		c.n += int64(n)
-		c.track(p[:n])
-	}
+	c.n += int64(n)
 	if err != nil {
 		c.err = err
 	}
 	return n, err
-}
-
-func (c *countingReader) track(p []byte) {
-	i := bytes.LastIndexByte(p, '\n')
-	if i < 0 {
-		c.cur += len(p)
-	} else {
-		if j := bytes.LastIndexByte(p[:i], '\n'); j < 0 {
-			c.prev = c.cur + i
-		} else {
-			c.prev = i - j - 1
-		}
-		if i > 0 {
-			c.prevCR = p[i-1] == '\r'
-		} else {
-			c.prevCR = c.cur > 0 && c.lastByte == '\r'
-		}
-		c.cur = len(p) - i - 1
-	}
-	c.lastByte = p[len(p)-1]
-}
-
-// lastLineLen is the byte length of the input's last line without its line
-// end (the line before the final '\n' when the input ends with one).
-func (c *countingReader) lastLineLen() int {
-	if c.cur > 0 {
-		if c.lastByte == '\r' {
-			return c.cur - 1
-		}
-		return c.cur
-	}
-	if c.prevCR {
-		return c.prev - 1
-	}
-	return c.prev
 }
 
 // lineReader reads physical lines (LF or CRLF) from a bufio.Reader, with a
@@ -357,29 +327,42 @@ func scanAhead(br *bufio.Reader, scan func(b []byte) bool) error {
 	}
 }
 
-// csvReader reads CSV records.
+// csvReader reads CSV records. It parses the input itself (see the file
+// comment for the rules) from a bufio.Reader, line by line with ReadSlice:
+// a record on one line with nothing to unescape becomes one string, the
+// line, and its values are substrings of it; any other record is unescaped
+// into a reused buffer, which then becomes the one string. Either way all
+// values of a record share one string, as with encoding/csv, and Read fills
+// the record's fields straight from the offsets of the values.
 type csvReader struct {
 	src       countingReader
 	br        *bufio.Reader
-	cr        *csv.Reader // nil with quote "none"
-	lr        lineReader  // quote "none"
 	source    string
 	cfg       csvConfig
 	comma     rune
+	delim     string // comma encoded as UTF-8
+	quote     bool   // '"' opens a quoted field (false with quote "none")
 	names     []string
 	want      int    // fields per record; 0 = as many as the first record
 	wantWhat  string // "the header has %d", … for the field-count message
 	index     int    // number of the current data record
-	endLine   int    // line on which the last record ended
+	line      int    // physical lines read so far
 	bomLen    int64
 	maxRecord int
 	started   bool
 	err       error // final error, returned by every later Read
 
-	cols []int    // quote "none": column of each field
-	vals []string // quote "none": reused field slice
+	lbuf []byte     // a line longer than the read buffer
+	buf  []byte     // unescaped text of a record with quoted fields
+	str  string     // the text of the row just read
+	row  []rowField // its fields
 	slab recordSlab
 }
+
+// rowField is a field of the row just read: its value is str[start:end];
+// line and col (1-based, in bytes) are where it starts, for a quoted field
+// the position of its opening quote.
+type rowField struct{ start, end, line, col int }
 
 // recordSlab hands out records and field slices carved from larger blocks:
 // one allocation for many records instead of two per record. Every record
@@ -455,14 +438,8 @@ func (r *csvReader) start() error {
 			return r.inputError(err)
 		}
 	}
-	if r.cfg.quote {
-		r.cr = csv.NewReader(r.br)
-		r.cr.Comma = r.comma
-		r.cr.FieldsPerRecord = -1
-		r.cr.ReuseRecord = true
-	} else {
-		r.lr = lineReader{br: r.br, max: r.maxRecord}
-	}
+	r.delim = string(r.comma)
+	r.quote = r.cfg.quote
 	switch {
 	case r.cfg.header:
 		return r.readHeader()
@@ -531,7 +508,7 @@ func (r *csvReader) sniff() (rune, error) {
 }
 
 func (r *csvReader) readHeader() error {
-	vals, line, err := r.readRow(false)
+	line, err := r.readRow(false)
 	if err == io.EOF {
 		return r.emptyError()
 	}
@@ -544,6 +521,7 @@ func (r *csvReader) readHeader() error {
 		}
 		return err
 	}
+	vals := r.values()
 	if len(r.cfg.columns) > 0 {
 		// the configured names replace the header's, which only must fit
 		if len(vals) != len(r.cfg.columns) {
@@ -561,12 +539,11 @@ func (r *csvReader) readHeader() error {
 			v, made[i] = "f"+strconv.Itoa(i+1), true
 		}
 		if j, ok := seen[v]; ok {
-			_, col := r.fieldPos(i)
 			msg := fmt.Sprintf("columns %d and %d of the header have the same name – every column needs a name of its own", j+1, i+1)
 			if made[i] || made[j] {
 				msg += " (a column without a name is called f<column number>)"
 			}
-			return &DataError{File: r.source, Pos: Pos{Line: line, Col: col}, Field: v, Msg: msg}
+			return &DataError{File: r.source, Pos: Pos{Line: r.row[i].line, Col: r.row[i].col}, Field: v, Msg: msg}
 		}
 		seen[v] = i
 		names[i] = v
@@ -586,121 +563,339 @@ func (r *csvReader) Read() (*Record, error) {
 			return nil, err
 		}
 	}
-	vals, line, err := r.readRow(true)
+	line, err := r.readRow(true)
 	if err != nil {
 		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
 			r.err = err
 		}
 		return nil, err
 	}
+	n := len(r.row)
 	if r.want == 0 {
-		r.want = len(vals)
-		for i := len(r.names); i < len(vals); i++ {
+		r.want = n
+		for i := len(r.names); i < n; i++ {
 			r.names = append(r.names, "f"+strconv.Itoa(i+1))
 		}
 	}
-	if len(vals) != r.want {
-		return nil, r.countError(vals, line)
+	if n != r.want {
+		return nil, r.countError(r.values(), line)
 	}
-	rec := r.slab.record(len(vals))
-	rec.Pos = Pos{Line: line, Col: 1, Index: r.index}
-	// The fields are set one by one rather than as whole structs: the new
-	// memory is zeroed already, and copying whole Fields would also copy
-	// (with write barriers) the pointers a string value does not use.
-	fs, names := rec.Fields, r.names[:len(vals)]
-	for i, v := range vals {
-		f := &fs[i]
+	rec := r.slab.record(n)
+	// Positions and fields are set member by member rather than as whole
+	// structs: the new memory is zeroed already, and copying whole structs
+	// would also write (with write barriers) the pointers that stay nil.
+	rec.Pos.Line, rec.Pos.Col, rec.Pos.Index = line, 1, r.index
+	fs, names, row, s := rec.Fields, r.names[:n], r.row[:n], r.str
+	for i := range fs {
+		f, rf := &fs[i], &row[i]
 		f.Name = names[i]
-		f.Value.kind, f.Value.text = KindString, v
-		if r.cr != nil {
-			f.Pos.Line, f.Pos.Col = r.cr.FieldPos(i)
-		} else {
-			f.Pos.Line, f.Pos.Col = line, r.cols[i]
-		}
+		f.Value.kind, f.Value.text = KindString, s[rf.start:rf.end]
+		f.Pos.Line, f.Pos.Col = rf.line, rf.col
 	}
 	return rec, nil
 }
 
-// readRow reads the next row's values and the line it starts on; data
-// tells a data record (counted in Index) from the header. Errors are
-// DataErrors (RecordOnly for a bad record) or io.EOF.
-func (r *csvReader) readRow(data bool) ([]string, int, error) {
-	if r.cr == nil {
-		return r.readRowNone(data)
-	}
-	r.src.limit = r.bomLen + r.cr.InputOffset() + int64(r.maxRecord) + csvBufSize
-	vals, err := r.cr.Read()
-	if err != nil {
-		if err == io.EOF {
-			return nil, 0, err
+// readLine returns the next physical line without its line end ("\n",
+// "\r\n", or a lone "\r" at the very end of the input, which encoding/csv
+// drops too) and whether it ended with '\n'. used is what the record holds
+// already, for the cap. Errors: io.EOF at the end, errRecordTooLong (with
+// the part read so far), or the input's error.
+func (r *csvReader) readLine(used int) ([]byte, bool, error) {
+	b, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		r.lbuf = append(r.lbuf[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if used+len(r.lbuf) > r.maxRecord {
+				return r.lbuf, false, errRecordTooLong
+			}
+			b, err = r.br.ReadSlice('\n')
+			r.lbuf = append(r.lbuf, b...)
 		}
-		if data {
-			r.index++
+		b = r.lbuf
+	}
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	n := len(b)
+	if n == 0 {
+		return nil, false, io.EOF
+	}
+	if used+n > r.maxRecord {
+		return b, false, errRecordTooLong
+	}
+	r.line++
+	nl := b[n-1] == '\n'
+	if nl {
+		n--
+		if n > 0 && b[n-1] == '\r' {
+			n--
 		}
-		return nil, 0, r.parseError(err, vals)
+	} else if b[n-1] == '\r' {
+		n--
 	}
-	if data {
-		r.index++
-	}
-	line, _ := r.cr.FieldPos(0)
-	last := len(vals) - 1
-	l, _ := r.cr.FieldPos(last)
-	r.endLine = l + strings.Count(vals[last], "\n")
-	return vals, line, nil
+	return b[:n], nl, nil
 }
 
-// readRowNone splits the next non-empty line (quote "none").
-func (r *csvReader) readRowNone(data bool) ([]string, int, error) {
-	var b []byte
+// readRow reads the next row into r.str and r.row, skipping empty lines,
+// and returns the line it starts on; data tells a data record (counted in
+// Index) from the header. Errors are DataErrors (RecordOnly for a bad
+// record) or io.EOF.
+func (r *csvReader) readRow(data bool) (int, error) {
+	if cap(r.lbuf) > 1<<20 {
+		r.lbuf = nil // a huge line does not pin its buffer for the rest of the file
+	}
+	var line []byte
+	var nl bool
 	for {
 		var err error
-		b, err = r.lr.next()
+		line, nl, err = r.readLine(0)
 		if err != nil {
 			if err == io.EOF {
-				return nil, 0, err
+				return 0, err
 			}
-			if err == errRecordTooLong {
-				return nil, 0, &DataError{File: r.source, Pos: Pos{Line: r.lr.line + 1}, Err: err,
-					Msg: fmt.Sprintf("a line longer than %s – is this really a text file?", sizeText(int64(r.maxRecord)))}
-			}
-			return nil, 0, r.inputError(err)
+			return 0, r.lineError(err, r.line+1, bytes.IndexByte(line, '"') >= 0)
 		}
-		if len(b) > 0 {
+		if len(line) > 0 {
 			break
 		}
 	}
 	if data {
 		r.index++
 	}
-	s := string(b)
-	vals, cols := r.vals[:0], r.cols[:0]
-	start := 0
-	for {
-		var i int
-		if r.comma < utf8.RuneSelf {
-			i = strings.IndexByte(s[start:], byte(r.comma))
-		} else {
-			i = strings.IndexRune(s[start:], r.comma)
+	start := r.line
+	if r.quote {
+		switch {
+		case len(r.delim) == 1 && r.splitQuoted(line, start):
+			return start, nil
+		case len(r.delim) == 1 || bytes.IndexByte(line, '"') >= 0:
+			return start, r.parseQuoted(line, nl, start)
 		}
-		cols = append(cols, start+1)
-		if i < 0 {
-			vals = append(vals, s[start:])
-			break
-		}
-		vals = append(vals, s[start:start+i])
-		start += i + utf8.RuneLen(r.comma)
 	}
-	r.vals, r.cols = vals, cols
-	r.endLine = r.lr.line
-	return vals, r.lr.line, nil
+	r.split(line, start)
+	return start, nil
 }
 
-// fieldPos returns the position of field i of the row just read.
-func (r *csvReader) fieldPos(i int) (line, col int) {
-	if r.cr != nil {
-		return r.cr.FieldPos(i)
+// values returns the values of the row just read (for the header and for
+// messages; Read takes them from r.str and r.row without this slice).
+func (r *csvReader) values() []string {
+	vals := make([]string, len(r.row))
+	for i, f := range r.row {
+		vals[i] = r.str[f.start:f.end]
 	}
-	return r.lr.line, r.cols[i]
+	return vals
+}
+
+// split cuts a line without quote characters (or any line with quote
+// "none") at the delimiters.
+func (r *csvReader) split(line []byte, lineNo int) {
+	row := r.row[:0]
+	start := 0
+	if len(r.delim) == 1 {
+		d := r.delim[0]
+		for i, c := range line {
+			if c == d {
+				row = append(row, rowField{start, i, lineNo, start + 1})
+				start = i + 1
+			}
+		}
+	} else {
+		for {
+			i := bytes.Index(line[start:], []byte(r.delim))
+			if i < 0 {
+				break
+			}
+			row = append(row, rowField{start, start + i, lineNo, start + 1})
+			start += i + len(r.delim)
+		}
+	}
+	r.row = append(row, rowField{start, len(line), lineNo, start + 1})
+	r.str = string(line)
+}
+
+// splitQuoted is the fast path for a row on one line whose quoted fields
+// hold no "" and are each followed by the delimiter or the end of the
+// line (single-byte delimiters only): the values are substrings of the
+// line. It reports false for every other row, which then goes to
+// parseQuoted.
+func (r *csvReader) splitQuoted(line []byte, lineNo int) bool {
+	d := r.delim[0]
+	row := r.row[:0]
+	i := 0
+	for {
+		if i < len(line) && line[i] == '"' {
+			j := bytes.IndexByte(line[i+1:], '"')
+			if j < 0 {
+				return false
+			}
+			j += i + 1
+			row = append(row, rowField{i + 1, j, lineNo, i + 1})
+			i = j + 1
+			if i == len(line) {
+				break
+			}
+			if line[i] != d {
+				return false
+			}
+			i++
+			continue
+		}
+		j := i
+		for j < len(line) && line[j] != d {
+			j++
+		}
+		row = append(row, rowField{i, j, lineNo, i + 1})
+		if j == len(line) {
+			break
+		}
+		i = j + 1
+	}
+	r.row, r.str = row, string(line)
+	return true
+}
+
+// atDelim reports whether b starts with the delimiter.
+func (r *csvReader) atDelim(b []byte) bool {
+	if len(r.delim) == 1 {
+		return len(b) > 0 && b[0] == r.delim[0]
+	}
+	return len(b) >= len(r.delim) && string(b[:len(r.delim)]) == r.delim
+}
+
+// parseQuoted parses a row that holds a quote character, starting with its
+// first line (nl: the line ended with '\n'), reading more lines while a
+// quoted field goes on. Only a field that starts with '"' is quoted; a
+// quote anywhere else in an unquoted field is data. Inside a quoted field
+// "" is a quote, a line break is read as "\n", and the closing quote must
+// be followed by the delimiter or the end of the line. Positions and error
+// columns are those of encoding/csv. The values are unescaped into r.buf,
+// which then becomes the row's one string.
+func (r *csvReader) parseQuoted(line []byte, nl bool, recLine int) error {
+	buf, row := r.buf[:0], r.row[:0]
+	lineNo, col := recLine, 1
+	used := len(line) + 1
+	var err error
+fields:
+	for {
+		row = append(row, rowField{start: len(buf), line: lineNo, col: col})
+		f := &row[len(row)-1]
+		if len(line) == 0 || line[0] != '"' {
+			// unquoted: up to the next delimiter or the end of the line
+			var i int
+			if len(r.delim) == 1 {
+				i = bytes.IndexByte(line, r.delim[0])
+			} else {
+				i = bytes.Index(line, []byte(r.delim))
+			}
+			if i < 0 {
+				buf = append(buf, line...)
+				f.end = len(buf)
+				break fields
+			}
+			buf = append(buf, line[:i]...)
+			f.end = len(buf)
+			line = line[i+len(r.delim):]
+			col += i + len(r.delim)
+			continue
+		}
+		line = line[1:]
+		col++
+		for {
+			i := bytes.IndexByte(line, '"')
+			if i < 0 {
+				// the field goes on in the next line
+				buf = append(buf, line...)
+				col += len(line)
+				if nl {
+					buf = append(buf, '\n')
+					col++
+				}
+				line, nl, err = r.readLine(used)
+				if err == nil && len(line) == 0 && !nl {
+					// a lone CR before the end of the input: the end is
+					// reported after the previous line, as encoding/csv does
+					err = io.EOF
+				}
+				if err != nil {
+					break fields
+				}
+				used += len(line) + 1
+				lineNo, col = r.line, 1
+				continue
+			}
+			buf = append(buf, line[:i]...)
+			line = line[i+1:]
+			col += i + 1
+			switch {
+			case len(line) > 0 && line[0] == '"':
+				buf = append(buf, '"')
+				line = line[1:]
+				col++
+			case r.atDelim(line):
+				f.end = len(buf)
+				line = line[len(r.delim):]
+				col += len(r.delim)
+				continue fields
+			case len(line) == 0:
+				f.end = len(buf)
+				break fields
+			default:
+				msg := `text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`
+				if lineNo != recLine {
+					msg += fmt.Sprintf(" (the record starts at line %d)", recLine)
+				}
+				err = &DataError{File: r.source, Pos: Pos{Line: lineNo, Col: col - 1, Index: r.index},
+					Field: r.fieldName(len(row) - 1), Msg: msg, RecordOnly: true}
+				break fields
+			}
+		}
+	}
+	if err == nil {
+		r.row, r.str = row, string(buf)
+	} else {
+		r.row, r.str = row[:0], ""
+	}
+	if cap(buf) > 1<<20 {
+		r.buf = nil // a huge record does not pin its buffer for the rest of the file
+	} else {
+		r.buf = buf
+	}
+	switch {
+	case err == nil:
+		return nil
+	case AsDataError(err) != nil:
+		return err
+	case err == io.EOF:
+		k := len(row) - 1
+		return &DataError{File: r.source, Pos: Pos{Line: lineNo, Col: col, Index: r.index},
+			Field: r.fieldName(k), Msg: fmt.Sprintf(
+				"a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line %d)", row[k].line)}
+	}
+	return r.lineError(err, recLine, true)
+}
+
+// fieldName is the name of field k (0-based), "" if there is none.
+func (r *csvReader) fieldName(k int) string {
+	if k < len(r.names) {
+		return r.names[k]
+	}
+	return ""
+}
+
+// lineError turns an error of readLine other than io.EOF into a final
+// DataError; line is where the record starts, quoted whether it has a
+// quote (which makes a quote that is never closed the likely cause of an
+// overlong record).
+func (r *csvReader) lineError(err error, line int, quoted bool) error {
+	if err != errRecordTooLong {
+		return r.inputError(err)
+	}
+	de := &DataError{File: r.source, Pos: Pos{Line: line}, Err: err}
+	if r.quote && quoted {
+		de.Msg = fmt.Sprintf(`a record longer than %s – probably a quote (") that is never closed`, sizeText(int64(r.maxRecord)))
+	} else {
+		de.Msg = fmt.Sprintf("a line longer than %s – is this really a text file?", sizeText(int64(r.maxRecord)))
+	}
+	return de
 }
 
 func (r *csvReader) countError(vals []string, line int) error {
@@ -735,61 +930,13 @@ func splitGuess(vals []string) int {
 	return -1
 }
 
-// parseError turns an error of encoding/csv into a DataError.
-func (r *csvReader) parseError(err error, vals []string) error {
-	if de := AsDataError(err); de != nil {
-		return de
-	}
-	if errors.Is(err, errRecordTooLong) {
-		return &DataError{File: r.source, Pos: Pos{Line: r.endLine + 1}, Err: err, Msg: fmt.Sprintf(
-			`a record longer than %s – probably a quote (") that is never closed`, sizeText(int64(r.maxRecord)))}
-	}
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		return r.inputError(err)
-	}
-	de := &DataError{File: r.source, Pos: Pos{Line: pe.Line, Col: pe.Column, Index: r.index}, Err: err}
-	if k := len(vals); k < len(r.names) {
-		de.Field = r.names[k]
-	}
-	switch {
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		de.Msg = `a quote (") in an unquoted field – quote the whole field and double the quote ("")`
-		de.RecordOnly = true
-	case errors.Is(pe.Err, csv.ErrQuote) && r.quoteAtEOF(pe):
-		start := pe.StartLine
-		if k := len(vals); k > 0 {
-			l, _ := r.cr.FieldPos(k - 1)
-			start = l + strings.Count(vals[k-1], "\n")
-		}
-		de.Msg = fmt.Sprintf("a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line %d)", start)
-	case errors.Is(pe.Err, csv.ErrQuote):
-		de.Msg = `text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`
-		if pe.StartLine != pe.Line {
-			de.Msg += fmt.Sprintf(" (the record starts at line %d)", pe.StartLine)
-		}
-		de.RecordOnly = true
-	default:
-		de.Msg = "this line cannot be read as CSV (" + pe.Err.Error() + ")"
-	}
-	return de
-}
-
-// quoteAtEOF tells whether an ErrQuote is encoding/csv's report of a quoted
-// field still open at the end of the input: the input is used up and the
-// error column lies beyond the last line (a quote in the middle of a line
-// points at that quote).
-func (r *csvReader) quoteAtEOF(pe *csv.ParseError) bool {
-	return r.src.err == io.EOF && r.bomLen+r.cr.InputOffset() == r.src.n && pe.Column > r.src.lastLineLen()
-}
-
 // inputError wraps an error of the input: a DataError (the charset
 // decoder's) is returned unchanged, anything else gets the file name.
 func (r *csvReader) inputError(err error) error {
 	if de := AsDataError(err); de != nil {
 		return de
 	}
-	return &DataError{File: r.source, Pos: Pos{Line: r.endLine + 1}, Err: err,
+	return &DataError{File: r.source, Pos: Pos{Line: r.line + 1}, Err: err,
 		Msg: "the file could not be read: " + err.Error()}
 }
 

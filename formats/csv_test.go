@@ -97,6 +97,9 @@ func TestCSVConformance(t *testing.T) {
 		{Name: "csv-artikel", Input: cp1252(t, "testdata/csv/artikel.csv"), RoundTrip: true},
 		{Name: "csv-product-import", Input: readFile(t, "testdata/csv/product-import.csv"), RoundTrip: true},
 		{Name: "csv-quotes-lf", Input: readFile(t, "testdata/csv/quotes-lf.csv"), RoundTrip: true},
+		{Name: "csv-bare-quotes", Input: readFile(t, "testdata/csv/bare-quotes.csv"), RoundTrip: true},
+		{Name: "csv-location-coordinates", Input: readFile(t, "testdata/csv/location_coordinates.csv"), RoundTrip: true,
+			Opt: Options{CSV: CSVOptions{Delimiter: ","}}},
 		{Name: "csv-pipes-noquote", Input: readFile(t, "testdata/csv/pipes-noquote.csv"), RoundTrip: true,
 			Opt: Options{CSV: CSVOptions{Quote: "none"}}},
 		{Name: "csv-noheader-columns", Input: []byte("000815;8,3193\r\n00042;8,5000\r\n"), RoundTrip: true,
@@ -123,21 +126,22 @@ func TestCSVSpectrum(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := readFile(t, path)
 			recs, err := readBytes(CSVFormat(), Options{CSV: CSVOptions{Delimiter: ","}}, bytes.NewReader(in), name+".csv")
-			if name == "location_coordinates" {
-				// The file has a bare quote in an unquoted field (37.8"N), which
-				// the reader rejects by design (no lazy quotes), and its JSON
-				// twin is an object with a different phone number: upstream bug.
-				de := AsDataError(err)
-				if de == nil || !de.RecordOnly || de.Pos.Line != 2 || !strings.Contains(de.Msg, "quote") {
-					t.Fatalf("want a bare-quote error on line 2, got %v", err)
-				}
-				return
-			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			var want []map[string]string
-			if err := json.Unmarshal(readFile(t, filepath.Join(dir, "json", name+".json")), &want); err != nil {
+			js := readFile(t, filepath.Join(dir, "json", name+".json"))
+			skip := ""
+			if name == "location_coordinates" {
+				// The file has bare quotes in an unquoted field (37.8"N),
+				// which are data. Its JSON twin is one object rather than a
+				// list, and has another phone number than the CSV (upstream
+				// bug: 1234567890 against 2095257564), so that one column
+				// is not compared.
+				js = append(append([]byte("["), js...), ']')
+				skip = "Contact Phone Number"
+			}
+			if err := json.Unmarshal(js, &want); err != nil {
 				t.Fatal(err)
 			}
 			if len(recs) != len(want) {
@@ -151,6 +155,9 @@ func TestCSVSpectrum(t *testing.T) {
 					// A line break inside quotes is read as LF, whether the file
 					// has CRLF or LF (encoding/csv does so; newlines_crlf.json
 					// expects the CRLF, and the stored .csv has LF anyway).
+					if f.Name == skip {
+						continue
+					}
 					w, ok := want[i][f.Name]
 					w = strings.ReplaceAll(w, "\r\n", "\n")
 					if !ok || w != f.Value.Text() || f.Value.Kind() != KindString {
@@ -191,11 +198,25 @@ func TestCSVReadErrors(t *testing.T) {
 			`err a.csv:2:5: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
 		{"unterminated quote, CRLF", "a.csv", CSVOptions{}, "a;b\r\n1;\"x\r\n", []string{
 			`err a.csv:2:6: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
+		{"unterminated quote, CR before the end", "a.csv", CSVOptions{}, "a;b\n1;\"x\n\r", []string{
+			`err a.csv:2:6: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
 		{"unterminated quote after a multi-line field", "a.csv", CSVOptions{}, "a;b;c\n\"x\ny\";\"open\n", []string{
 			`err a.csv:3:10: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 3)`}},
-		{"bare quote", "a.csv", CSVOptions{}, "a;b\n1;x\"y\n2;3\n", []string{
-			`err a.csv:2:4: field "b": a quote (") in an unquoted field – quote the whole field and double the quote ("") (record only)`,
+		{"bare quote is data", "a.csv", CSVOptions{}, "a;b\n1;x\"y\n2;3\n", []string{
+			`rec 2:1 a="1" b="x\"y"`,
 			`rec 3:1 a="2" b="3"`, "EOF"}},
+		{"unterminated quote after a bare quote", "a.csv", CSVOptions{}, "a;b\r\n5\";\"open\r\n", []string{
+			`err a.csv:2:10: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
+		{"unterminated quote in the header", "a.csv", CSVOptions{}, "a;\"b\n", []string{
+			`err a.csv:1:6: a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 1)`}},
+		{"unterminated quote, multi-byte delimiter", "a.csv", CSVOptions{Delimiter: "§"}, "a§b\n1§\"x§y\n", []string{
+			`err a.csv:2:10: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
+		{"text after closing quote, multi-byte delimiter", "a.csv", CSVOptions{Delimiter: "§"}, "a§b\n\"x\";y\n1§2\n", []string{
+			`err a.csv:2:3: field "a": text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("") (record only)`,
+			`rec 3:1 a="1" b="2"`, "EOF"}},
+		{"text after closing quote, then an unclosed quote on the same line", "a.csv", CSVOptions{}, "a;b\n\"x\"y;\"z\n1;2\n", []string{
+			`err a.csv:2:3: field "a": text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("") (record only)`,
+			`rec 3:1 a="1" b="2"`, "EOF"}},
 		{"text after closing quote", "a.csv", CSVOptions{}, "a;b\n1;\"x\"y\n2;3\n", []string{
 			`err a.csv:2:5: field "b": text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("") (record only)`,
 			`rec 3:1 a="2" b="3"`, "EOF"}},
@@ -205,8 +226,10 @@ func TestCSVReadErrors(t *testing.T) {
 		{"text after closing quote, multi-line record", "a.csv", CSVOptions{}, "a;b\n1;\"x\ny\"z\n2;3\n", []string{
 			`err a.csv:3:2: field "b": text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("") (the record starts at line 2) (record only)`,
 			`rec 4:1 a="2" b="3"`, "EOF"}},
-		{"bad quote in header is final", "a.csv", CSVOptions{}, "a;b\"c\n1;2\n", []string{
-			`err a.csv:1:4: header row: a quote (") in an unquoted field – quote the whole field and double the quote ("")`}},
+		{"bad quote in header is final", "a.csv", CSVOptions{}, "a;\"b\"c\n1;2\n", []string{
+			`err a.csv:1:5: header row: text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`}},
+		{"bare quote in header", "a.csv", CSVOptions{}, "a;b\"c\n1;2\n", []string{
+			`rec 2:1 a="1" b"c="2"`, "EOF"}},
 		{"empty", "empty.csv", CSVOptions{}, "", []string{
 			`err empty.csv: the file is empty (0 bytes) – expected at least a header row`}},
 		{"only BOM", "bom.csv", CSVOptions{}, "\uFEFF", []string{
@@ -305,6 +328,163 @@ func TestCSVFieldPositions(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("got  %q\nwant %q", got, want)
 		}
+	}
+}
+
+// recPosLine renders a record with every field's position:
+//
+//	rec 2:1 a="1"@2:1 b="x\ny"@2:3
+func recPosLine(rec *Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rec %s", rec.Pos)
+	for _, f := range rec.Fields {
+		fmt.Fprintf(&b, " %s=%q@%s", f.Name, f.Value.Text(), f.Pos)
+	}
+	return b.String()
+}
+
+// posEvents is events with field positions.
+func posEvents(t *testing.T, opt CSVOptions, in string) []string {
+	t.Helper()
+	r, err := CSVFormat().NewReader(strings.NewReader(in), "q.csv", Options{CSV: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := 0; i < 100; i++ {
+		rec, err := r.Read()
+		switch {
+		case err == io.EOF:
+			return append(out, "EOF")
+		case err != nil:
+			out = append(out, "err "+err.Error())
+			if de := AsDataError(err); de == nil || !de.RecordOnly {
+				return out
+			}
+		default:
+			out = append(out, recPosLine(rec))
+		}
+	}
+	return append(out, "TOO MANY")
+}
+
+// TestCSVBareQuotes: a quote inside an unquoted field is data, as Excel
+// and LibreOffice read it; only a field that starts with a quote is quoted.
+// Whatever is read this way is written back quoted and reads back the same.
+func TestCSVBareQuotes(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  CSVOptions
+		in   string
+		want []string
+	}{
+		{"in the middle of a field", CSVOptions{}, "a;b;c\n1;Monitor 24\" Full HD;x\n", []string{
+			`rec 2:1 a="1"@2:1 b="Monitor 24\" Full HD"@2:3 c="x"@2:23`, "EOF"}},
+		{"in the first field of a line", CSVOptions{}, "a;b\n5\" Rohr;x\n", []string{
+			`rec 2:1 a="5\" Rohr"@2:1 b="x"@2:9`, "EOF"}},
+		{"right before the delimiter", CSVOptions{}, "a;b\n1/2\";x\n", []string{
+			`rec 2:1 a="1/2\""@2:1 b="x"@2:6`, "EOF"}},
+		{"at the end of the line", CSVOptions{}, "a;b\nx;Zoll\"\ny;z\n", []string{
+			`rec 2:1 a="x"@2:1 b="Zoll\""@2:3`, `rec 3:1 a="y"@3:1 b="z"@3:3`, "EOF"}},
+		{"at the end of the line, CRLF", CSVOptions{}, "a;b\r\nx;Zoll\"\r\ny;z\r\n", []string{
+			`rec 2:1 a="x"@2:1 b="Zoll\""@2:3`, `rec 3:1 a="y"@3:1 b="z"@3:3`, "EOF"}},
+		{"at the end of the file", CSVOptions{}, "a;b\r\nx;Zoll\"", []string{
+			`rec 2:1 a="x"@2:1 b="Zoll\""@2:3`, "EOF"}},
+		{"in the last field, CRLF", CSVOptions{}, "a;b\r\nx;24\" Monitor\r\n", []string{
+			`rec 2:1 a="x"@2:1 b="24\" Monitor"@2:3`, "EOF"}},
+		{"several, doubled ones stay doubled", CSVOptions{}, "a\r\na\"b\"\"c\"\r\n", []string{
+			`rec 2:1 a="a\"b\"\"c\""@2:1`, "EOF"}},
+		{"next to quoted fields", CSVOptions{}, "a;b;c\nx\"y;\"z;w\";\"\"\"\"\n", []string{
+			`rec 2:1 a="x\"y"@2:1 b="z;w"@2:5 c="\""@2:11`, "EOF"}},
+		{"before a quoted field spanning lines", CSVOptions{}, "a;b\r\n12\";\"x\r\ny\"\r\n", []string{
+			`rec 2:1 a="12\""@2:1 b="x\ny"@2:5`, "EOF"}},
+		{"coordinates, comma", CSVOptions{Delimiter: ","}, "Ort,Lage\nModesto,37°36'37.8\"N 121°2'17.9\"W\n", []string{
+			`rec 2:1 Ort="Modesto"@2:1 Lage="37°36'37.8\"N 121°2'17.9\"W"@2:9`, "EOF"}},
+		{"multi-byte delimiter", CSVOptions{Delimiter: "§"}, "a§b§c\nx\"§\"y§z\"§w\"\n", []string{
+			`rec 2:1 a="x\""@2:1 b="y§z"@2:5 c="w\""@2:13`, "EOF"}},
+		{"tab delimiter", CSVOptions{Delimiter: "\t"}, "a\tb\n16\" hoch\tx\"\n", []string{
+			`rec 2:1 a="16\" hoch"@2:1 b="x\""@2:10`, "EOF"}},
+		{"a field that starts with a quote is quoted", CSVOptions{Delimiter: "\t"}, "a\tb\n16\" hoch\t\"x\n", []string{
+			`err q.csv:2:13: field "b": a quoted field is not closed before the end of the file – the file is incomplete or a quote is missing (field started at line 2)`}},
+		// A field that starts with a space is unquoted, even when a quote
+		// follows (as with encoding/csv): it keeps its space and quotes,
+		// and a delimiter in it splits it.
+		{"quote after a space", CSVOptions{}, "a;b\n \"x\";y\n", []string{
+			`rec 2:1 a=" \"x\""@2:1 b="y"@2:6`, "EOF"}},
+		{"quote after a space, delimiter inside", CSVOptions{}, "a;b;c\n \"x;y\";z\n", []string{
+			`rec 2:1 a=" \"x"@2:1 b="y\""@2:5 c="z"@2:8`, "EOF"}},
+		{"quoted fields stay strict", CSVOptions{}, "a;b\n1\";\"x\"y\n2;3\n", []string{
+			`err q.csv:2:6: field "b": text after the closing quote of a quoted field – a quote inside a quoted field must be doubled ("")`,
+			`rec 3:1 a="2"@3:1 b="3"@3:3`, "EOF"}},
+		{"quote none reads quotes as data anyway", CSVOptions{Quote: "none"}, "a;b\n\"x;y\"\n", []string{
+			`rec 2:1 a="\"x"@2:1 b="y\""@2:4`, "EOF"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := posEvents(t, c.opt, c.in)
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+			recs, err := readBytes(CSVFormat(), Options{CSV: c.opt}, strings.NewReader(c.in), "q.csv")
+			if err != nil {
+				return
+			}
+			out, err := writeBytes(CSVFormat(), Options{CSV: c.opt}, recs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := readBytes(CSVFormat(), Options{CSV: c.opt}, bytes.NewReader(out), "back.csv")
+			if err != nil || len(back) != len(recs) {
+				t.Fatalf("read back: %v, %d records\n%q", err, len(back), out)
+			}
+			for i := range recs {
+				if !recs[i].Equal(back[i]) {
+					t.Errorf("round trip: %s\nback as %s\nwritten %q", recLine(recs[i]), recLine(back[i]), out)
+				}
+			}
+		})
+	}
+}
+
+// TestCSVQuotedFieldPositions: a record's line is where it starts, a
+// field's position where it starts (its opening quote), on whatever line
+// that is; line breaks inside quotes are read as "\n", a lone CR is kept.
+func TestCSVQuotedFieldPositions(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"CRLF", "a;b;c\r\n\"x\r\ny\";\"p\"\"q\";z\r\n4;5;6\r\n", []string{
+			`rec 2:1 a="x\ny"@2:1 b="p\"q"@3:4 c="z"@3:11`, `rec 4:1 a="4"@4:1 b="5"@4:3 c="6"@4:5`, "EOF"}},
+		{"LF", "a;b;c\n\"x\ny\";\"p\"\"q\";z\n4;5;6\n", []string{
+			`rec 2:1 a="x\ny"@2:1 b="p\"q"@3:4 c="z"@3:11`, `rec 4:1 a="4"@4:1 b="5"@4:3 c="6"@4:5`, "EOF"}},
+		{"empty lines inside quotes are data", "a;b\n\"1\n\n\r\n3\";x\n\ny;z\n", []string{
+			`rec 2:1 a="1\n\n\n3"@2:1 b="x"@5:4`, `rec 7:1 a="y"@7:1 b="z"@7:3`, "EOF"}},
+		{"lone CR inside quotes is kept", "a;b\r\n\"x\ry\";z\r\n", []string{
+			`rec 2:1 a="x\ry"@2:1 b="z"@2:7`, "EOF"}},
+		{"CR CR LF inside quotes", "a;b\r\n\"x\r\r\ny\";z\r\n", []string{
+			`rec 2:1 a="x\r\ny"@2:1 b="z"@3:4`, "EOF"}},
+		{"fields start on continuation lines", "a;b;c\n\"x\n\";\"y\nz\";w\n", []string{
+			`rec 2:1 a="x\n"@2:1 b="y\nz"@3:3 c="w"@4:4`, "EOF"}},
+		{"a quoted field alone on its lines", "a\n\"\n\"\n\"\"\n", []string{
+			`rec 2:1 a="\n"@2:1`, `rec 4:1 a=""@4:1`, "EOF"}},
+		{"empty quoted fields", "a;b;c\n\"\";\"\";\"\"\n", []string{
+			`rec 2:1 a=""@2:1 b=""@2:4 c=""@2:7`, "EOF"}},
+		{"trailing empty field after a quoted one", "a;b\n\"x\";\n", []string{
+			`rec 2:1 a="x"@2:1 b=""@2:5`, "EOF"}},
+		{"BOM and multi-byte text", "\uFEFFa;b\n\"Größe\";\"ü\nö\"\n", []string{
+			`rec 2:1 a="Größe"@2:1 b="ü\nö"@2:11`, "EOF"}},
+		{"CR before the end of the file", "a;b\n\"x\";\"y\"\r", []string{
+			`rec 2:1 a="x"@2:1 b="y"@2:5`, "EOF"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := posEvents(t, CSVOptions{}, c.in)
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
 	}
 }
 
@@ -427,6 +607,17 @@ func TestCSVInputErrors(t *testing.T) {
 		if de := AsDataError(err); de == nil || !errors.Is(err, disk) || de.File != "y.csv" || de.RecordOnly {
 			t.Errorf("quote %q: io error: %#v", quote, err)
 		}
+		// an error inside a quoted field that goes on over lines
+		r, _ = CSVFormat().NewReader(&failingReader{data: []byte("a;b\r\n1;\"x\r\ny"), err: disk}, "q.csv", Options{CSV: CSVOptions{Quote: quote}})
+		if quote == "" {
+			_, err = r.Read()
+			if de := AsDataError(err); de == nil || !errors.Is(err, disk) || de.File != "q.csv" || de.RecordOnly || de.Pos.Line != 3 {
+				t.Errorf("quote %q: io error inside quotes: %#v", quote, err)
+			}
+			if _, err2 := r.Read(); err2 != err {
+				t.Errorf("quote %q: io error inside quotes does not stick: %v", quote, err2)
+			}
+		}
 		// an error before anything could be read
 		r, _ = CSVFormat().NewReader(&failingReader{err: disk}, "z.csv", Options{CSV: CSVOptions{Quote: quote}})
 		if _, err := r.Read(); !errors.Is(err, disk) || !Positioned(err) {
@@ -445,6 +636,19 @@ func TestCSVRecordTooLong(t *testing.T) {
 			`err big.csv:3: a record longer than 1000 bytes – probably a quote (") that is never closed`},
 		{"none", "a;b\n" + strings.Repeat("x", 200000) + "\n",
 			`err big.csv:2: a line longer than 1000 bytes – is this really a text file?`},
+		// with quoting, a long line without quotes is no quote problem
+		{"", "a;b\n\n" + strings.Repeat("x", 200000) + "\n",
+			`err big.csv:3: a line longer than 1000 bytes – is this really a text file?`},
+		{"", "a;b\n1;" + strings.Repeat("x", 1500) + "\n",
+			`err big.csv:2: a line longer than 1000 bytes – is this really a text file?`},
+		// one long line that opens a quote
+		{"", "a;b\n1;\"" + strings.Repeat("x", 200000),
+			`err big.csv:2: a record longer than 1000 bytes – probably a quote (") that is never closed`},
+		{"", "a;b\n1;\"" + strings.Repeat("x", 990) + "\n" + strings.Repeat("y", 20) + "\n",
+			`err big.csv:2: a record longer than 1000 bytes – probably a quote (") that is never closed`},
+		// a record of exactly the cap is fine
+		{"", "a;b\n1;\"" + strings.Repeat("x", 993) + "\"\n",
+			`EOF`},
 	}
 	for _, c := range cases {
 		cr, err := newCSVReader(strings.NewReader(c.in), "big.csv", CSVOptions{Quote: c.quote}, "csv")
@@ -788,11 +992,12 @@ func BenchmarkCSVWrite(b *testing.B) {
 }
 
 func FuzzCSVRead(f *testing.F) {
-	for _, p := range []string{"artikel.csv", "product-import.csv", "quotes-lf.csv", "pipes-noquote.csv", "artikel-wrong-columns.csv", "only-header.csv"} {
+	for _, p := range []string{"artikel.csv", "product-import.csv", "quotes-lf.csv", "pipes-noquote.csv", "artikel-wrong-columns.csv", "only-header.csv", "bare-quotes.csv", "location_coordinates.csv"} {
 		f.Add(readFile(f, filepath.Join("testdata", "csv", p)))
 	}
 	f.Add([]byte("a;b\n1;\"x\"y\n2;\"open\n"))
 	f.Add([]byte("\uFEFFa,b\r\n\"\r\r\n\",x\r\n"))
+	f.Add([]byte("a;b;c\r\n5\" Rohr; \"x\";Zoll\"\r\n\"\";a\"b\"\"c;\"\"\"\"\r\n"))
 	opts := []CSVOptions{
 		{Delimiter: ";"},
 		{Delimiter: ",", LineEnding: "lf"},
@@ -825,6 +1030,83 @@ func FuzzCSVRead(f *testing.F) {
 			fuzzRead(t, CSVFormat(), opt, data)
 		}
 	})
+}
+
+// FuzzCSVMatchesEncodingCSV holds the parser to encoding/csv: for any
+// input, every record encoding/csv reads comes out the same, with the same
+// start line and field positions, and every error encoding/csv reports
+// comes at the same line and column – up to the first bare quote (a quote
+// inside an unquoted field), where the two part ways by design:
+// encoding/csv rejects it, ferry reads it as data.
+func FuzzCSVMatchesEncodingCSV(f *testing.F) {
+	for _, p := range []string{"artikel.csv", "product-import.csv", "quotes-lf.csv", "bare-quotes.csv", "location_coordinates.csv", "artikel-wrong-columns.csv"} {
+		f.Add(readFile(f, filepath.Join("testdata", "csv", p)))
+	}
+	for _, s := range []string{
+		"a;b\n1;\"x\"y\n2;\"open\n",
+		"\uFEFFa,b\r\n\"\r\r\n\",x\r\n",
+		"\"a\"\"b\";\"c\r\nd\";e\r\n\r\n\"\"\r\n",
+		"x;\"y\"\r",
+		"§\"a§b\"§\"c\"d\n",
+		"a\r\rb;\"\r\"\n\n\n\"\n",
+		",\"\n\r",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, comma := range []rune{';', ',', '§'} {
+			compareWithEncodingCSV(t, data, comma)
+		}
+	})
+}
+
+func compareWithEncodingCSV(t *testing.T, data []byte, comma rune) {
+	t.Helper()
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
+	cr.Comma, cr.FieldsPerRecord = comma, -1
+	r, err := newCSVReader(bytes.NewReader(data), "f.csv", CSVOptions{Delimiter: string(comma), Header: boolp(false)}, "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.start(); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; ; n++ {
+		want, werr := cr.Read()
+		line, err := r.readRow(true)
+		var pe *csv.ParseError
+		switch {
+		case werr == io.EOF:
+			if err != io.EOF {
+				t.Fatalf("comma %q, row %d: encoding/csv is at the end, ferry read %q, %v", comma, n, r.values(), err)
+			}
+			return
+		case errors.As(werr, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
+			return
+		case werr != nil:
+			de := AsDataError(err)
+			if !errors.As(werr, &pe) || de == nil || de.Pos.Line != pe.Line || de.Pos.Col != pe.Column {
+				t.Fatalf("comma %q, row %d: encoding/csv: %v; ferry: %v", comma, n, werr, err)
+			}
+			if !de.RecordOnly {
+				return
+			}
+			continue
+		case err != nil:
+			t.Fatalf("comma %q, row %d: encoding/csv read %q, ferry: %v", comma, n, want, err)
+		}
+		if got := r.values(); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+			t.Fatalf("comma %q, row %d: ferry %q, encoding/csv %q", comma, n, got, want)
+		}
+		if l, _ := cr.FieldPos(0); l != line {
+			t.Fatalf("comma %q, row %d: ferry starts at line %d, encoding/csv at %d", comma, n, line, l)
+		}
+		for i := range want {
+			if l, c := cr.FieldPos(i); l != r.row[i].line || c != r.row[i].col {
+				t.Fatalf("comma %q, row %d field %d: ferry at %d:%d, encoding/csv at %d:%d", comma, n, i+1, r.row[i].line, r.row[i].col, l, c)
+			}
+		}
+	}
 }
 
 // BenchmarkCSVJob is the reference job without the charset layer (the
