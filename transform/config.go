@@ -238,6 +238,9 @@ func LoadProject(path string) (*Project, error) {
 		if f.val == "" {
 			f.val = f.def
 		}
+		if err := confined(f.val); err != nil {
+			errs = append(errs, &ConfigError{File: filepath.Base(path), Path: f.name, Msg: err.Error()})
+		}
 		*f.dst = resolve(dir, f.val)
 	}
 	var tes ConfigErrors
@@ -338,6 +341,17 @@ func pipelineFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
+// confined checks a configured path: a relative path must stay inside the
+// configuration's folder ("../x" is refused); an absolute path, written
+// explicitly, is the user's choice.
+func confined(p string) error {
+	native := filepath.FromSlash(p)
+	if filepath.IsAbs(native) || filepath.IsLocal(native) {
+		return nil
+	}
+	return fmt.Errorf("%q leaves the configuration folder; write an absolute path if that is what you mean", p)
+}
+
 // resolve makes a configured path absolute against the configuration's
 // folder; an absolute path written explicitly stays as it is.
 func resolve(dir, p string) string {
@@ -352,6 +366,9 @@ func resolve(dir, p string) string {
 func (pc *PipelineConfig) resolve(dir string, settle time.Duration) ConfigErrors {
 	var errs ConfigErrors
 	reg := formats.Builtin()
+	if err := confined(pc.Input.Inbox); err != nil {
+		errs = append(errs, pc.errorAt([]string{"input", "inbox"}, err.Error()))
+	}
 	pc.Input.InboxPath = resolve(dir, pc.Input.Inbox)
 	pc.Input.SettleTime = settle
 	if pc.Input.Settle != "" {
@@ -377,6 +394,9 @@ func (pc *PipelineConfig) resolve(dir string, settle time.Duration) ConfigErrors
 	for i := range pc.Outputs {
 		o := &pc.Outputs[i]
 		at := []string{"outputs", strconv.Itoa(i)}
+		if err := confined(o.Outbox); err != nil {
+			errs = append(errs, pc.errorAt(append(at, "outbox"), err.Error()))
+		}
 		o.OutboxPath = resolve(dir, o.Outbox)
 		if o.FormatOpts, err = formatOptions(o.Format, o.Options); err != nil {
 			errs = append(errs, pc.errorAt(append(at, "options"), err.Error()))

@@ -147,3 +147,24 @@ func TestLoadProjectFileErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestConfiguredPathsStayInside(t *testing.T) {
+	p := strings.Replace(goodPipeline, "inbox: inbox/sage/artikel", "inbox: ../../etc", 1)
+	p = strings.Replace(p, "outbox: outbox/smartstore/products", "outbox: /srv/shop/import", 1)
+	dir := writeProject(t, map[string]string{"ferry.yaml": "version: 1\narchive: ../archiv\n", "pipelines/p.yaml": p})
+	_, err := LoadProject(filepath.Join(dir, "ferry.yaml"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		`ferry.yaml: archive: "../archiv" leaves the configuration folder; write an absolute path if that is what you mean`,
+		`pipelines/p.yaml:4:3: input.inbox: "../../etc" leaves the configuration folder`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error\n%v\nlacks\n%s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "/srv/shop/import") {
+		t.Errorf("an explicit absolute outbox was refused: %v", err)
+	}
+}

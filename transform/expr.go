@@ -36,24 +36,43 @@ type program struct {
 	copyOf string
 	// native evaluates common shapes in plain Go (native.go); nil = VM only.
 	native native
+	types  []string // declared type of each of fields, "" = untyped
 }
 
 // compiler compiles expressions of one pipeline with the shared function
-// library.
+// library. Fields declared in the pipeline (`fields: {OrderTotal: decimal}`)
+// have static types: expr checks operations on them at load time, and
+// their values are converted to that type before an expression runs.
 type compiler struct {
 	opts       []expr.Option
-	declared   map[string]bool // declared input fields, nil = unknown
-	overridden map[string]bool // builtins the function library replaces
+	types      map[string]string // declared field → type
+	overridden map[string]bool   // builtins the function library replaces
+}
+
+// fieldTypes are the types a pipeline may declare, with the Go value expr
+// sees for each.
+var fieldTypes = map[string]any{
+	"string":  "",
+	"decimal": decimal.Decimal{},
+	"int":     0,
+	"bool":    false,
+	"date":    time.Time{},
 }
 
 func newCompiler(fns *Functions, declared map[string]string) *compiler {
-	c := &compiler{opts: append([]expr.Option{expr.AllowUndefinedVariables()}, fns.Options()...), overridden: libraryNames()}
-	if declared != nil {
-		c.declared = map[string]bool{}
-		for k := range declared {
-			c.declared[k] = true
+	c := &compiler{overridden: libraryNames(), types: map[string]string{}}
+	opts := []expr.Option{expr.AllowUndefinedVariables()}
+	if len(declared) > 0 {
+		envTypes := map[string]any{envInput: map[string]any{}, envVars: map[string]any{}}
+		for name, typ := range declared {
+			if zero, ok := fieldTypes[typ]; ok {
+				envTypes[name] = zero
+				c.types[name] = typ
+			}
 		}
+		opts = append(opts, expr.Env(envTypes))
 	}
+	c.opts = append(opts, fns.Options()...)
 	return c
 }
 
@@ -64,9 +83,6 @@ func (c *compiler) compile(src string) (*program, error) {
 	s := strings.TrimSpace(src)
 	if isIdent(s) && !isKeyword(s) {
 		p.copyOf, p.fields = s, []string{s}
-		if c.declared != nil && !c.declared[s] {
-			return nil, fmt.Errorf("unknown input field %q (declared fields: %s)", s, strings.Join(sortedKeys(c.declared), ", "))
-		}
 		return p, nil
 	}
 	prog, err := expr.Compile(src, c.opts...)
@@ -82,20 +98,19 @@ func (c *compiler) compile(src string) (*program, error) {
 		if name == envInput || name == envVars || v.calleeNames[name] {
 			continue
 		}
-		if c.declared != nil && !c.declared[name] {
-			return nil, fmt.Errorf("unknown input field %q (declared fields: %s)", name, strings.Join(sortedKeys(c.declared), ", "))
-		}
 		p.fields = append(p.fields, name)
+		p.types = append(p.types, c.types[name])
 	}
 	p.allEnv = v.dynamic
 	return p, nil
 }
 
-// libraryNames are the names of the function library's functions.
+// libraryNames are the functions the library registers (some replace
+// expr builtins of the same name); expr builtins it keeps are not in it.
 func libraryNames() map[string]bool {
-	m := map[string]bool{}
-	for _, d := range Docs() {
-		m[d.Name] = true
+	m := map[string]bool{"sum": true, "sortBy": true, "float": true} // redirected by the library's patches
+	for _, s := range (&Functions{}).state().specs() {
+		m[s.name] = true
 	}
 	return m
 }
@@ -161,15 +176,6 @@ func isKeyword(s string) bool {
 		return true
 	}
 	return false
-}
-
-func sortedKeys(m map[string]bool) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // env is the expression environment of one record.
@@ -240,13 +246,21 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 		if ev.dirty {
 			ev.reset()
 		}
-		for _, name := range p.fields {
+		for i, name := range p.fields {
 			v, ok := rec.Get(name)
 			if !ok {
 				if _, isBase := ev.base[name]; isBase {
 					continue
 				}
 				return nil, missingField(name, rec)
+			}
+			if t := p.types[i]; t != "" {
+				x, err := typedValue(name, v, t)
+				if err != nil {
+					return nil, err
+				}
+				e[name] = x
+				continue
 			}
 			e[name] = toExpr(v)
 		}
@@ -273,6 +287,55 @@ func (e *errMissingField) Error() string {
 
 func missingField(name string, rec *formats.Record) error {
 	return &errMissingField{name: name, fields: rec.Names()}
+}
+
+// typedValue converts a declared field's value to its declared type.
+// Text is read in the invariant form (1234.56, true, RFC 3339 dates), as
+// JSON and the shop write them; German decimals need deDec instead.
+func typedValue(name string, v formats.Value, typ string) (any, error) {
+	if v.IsNull() {
+		return fieldTypes[typ], nil
+	}
+	text := strings.TrimSpace(v.Text())
+	bad := func() error {
+		return &fieldTypeError{field: name, typ: typ, value: v.Text()}
+	}
+	switch typ {
+	case "string":
+		return v.Text(), nil
+	case "decimal":
+		d, err := decimal.NewFromString(text)
+		if err != nil || !v.IsScalar() {
+			return nil, bad()
+		}
+		return d, nil
+	case "int":
+		n, err := strconv.Atoi(text)
+		if err != nil {
+			return nil, bad()
+		}
+		return n, nil
+	case "bool":
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return nil, bad()
+		}
+		return b, nil
+	case "date":
+		t, err := time.Parse(time.RFC3339Nano, text)
+		if err != nil {
+			return nil, bad()
+		}
+		return t, nil
+	}
+	return toExpr(v), nil
+}
+
+// fieldTypeError is a value that does not fit its declared type.
+type fieldTypeError struct{ field, typ, value string }
+
+func (e *fieldTypeError) Error() string {
+	return fmt.Sprintf("%s is not a %s, as the pipeline declares for this field", formats.Quote(e.value), e.typ)
 }
 
 // toExpr converts a record value into what expressions compute with: text

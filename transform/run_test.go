@@ -227,3 +227,43 @@ func TestTemplateSafety(t *testing.T) {
 		t.Error("an empty file name was accepted")
 	}
 }
+
+// TestDeclaredFieldTypes: declared fields are type-checked at load and
+// converted before expressions run.
+func TestDeclaredFieldTypes(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: json}
+fields: {OrderTotal: decimal, Name: string, Paid: bool}
+steps:
+  - map:
+      Total: fmtDec(OrderTotal * 1.19, 2)
+      Kunde: upper(Name)
+      Status: 'Paid ? "bezahlt" : "offen"'
+outputs:
+  - {outbox: out, name: x.jsonl, format: jsonl}
+`
+	in := []byte(`[{"OrderTotal": 44.7000, "Name": "Müller", "Paid": true}, {"OrderTotal": "10", "Name": "Weiß", "Paid": "false"}]`)
+	sink, _, err := runPipeline(t, p, "o.json", in, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\"Total\":\"53.19\",\"Kunde\":\"MÜLLER\",\"Status\":\"bezahlt\"}\n{\"Total\":\"11.90\",\"Kunde\":\"WEIß\",\"Status\":\"offen\"}\n"
+	if got := sink.files["out/x.jsonl"].String(); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+
+	bad := []byte(`[{"OrderTotal": "44,70", "Name": "x", "Paid": true}]`)
+	_, _, err = runPipeline(t, p, "o.json", bad, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), `o.json:1:3: field "OrderTotal": "44,70" is not a decimal, as the pipeline declares for this field`) {
+		t.Errorf("err = %v", err)
+	}
+
+	dir := writeProject(t, map[string]string{"p.yaml": strings.Replace(p, "upper(Name)", "Name * 2", 1)})
+	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(pc, nil, testFunctions()); err == nil || !strings.Contains(err.Error(), "p.yaml:7:14: steps[0].map.Kunde:") {
+		t.Errorf("a text field multiplied compiled: %v", err)
+	}
+}

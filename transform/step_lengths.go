@@ -81,8 +81,6 @@ func newLengthsStep(sc *stepContext) (Step, error) {
 			switch {
 			case n < 1:
 				errs = append(errs, sc.errAt([]string{section, name}, fmt.Sprintf("%d is not a length: give 1 or more", n)))
-			case sc.c.declared != nil && !sc.c.declared[name]:
-				errs = append(errs, sc.errAt([]string{section, name}, fmt.Sprintf("unknown input field %q (declared fields: %s)", name, joinSorted(sc.c.declared))))
 			}
 		}
 	}
@@ -114,8 +112,6 @@ func newLengthsStep(sc *stepContext) (Step, error) {
 	sort.Strings(s.names)
 	return s, nil
 }
-
-func joinSorted(m map[string]bool) string { return strings.Join(sortedKeys(m), ", ") }
 
 // lengthCut is one value to cut.
 type lengthCut struct {

@@ -112,9 +112,6 @@ func newValidateStep(sc *stepContext) (Step, error) {
 		if r.msg, err = compileTextTemplate(rc.Message, sc.c); err != nil {
 			errs = append(errs, sc.errAt(append(at, "message"), err.Error()))
 		}
-		if rc.Field != "" && sc.c.declared != nil && !sc.c.declared[rc.Field] {
-			errs = append(errs, sc.errAt(append(at, "field"), fmt.Sprintf("unknown input field %q (declared fields: %s)", rc.Field, strings.Join(sortedKeys(sc.c.declared), ", "))))
-		}
 		s.rules = append(s.rules, r)
 	}
 	if len(errs) > 0 {
