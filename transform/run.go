@@ -83,6 +83,19 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 	}
 
+	// Output records are written on a second goroutine (writeahead.go);
+	// preview (opt.Output) receives them here.
+	wa := newWriteAhead(ws, src.Path)
+	defer wa.stop()
+	var recordFailed func(rec *formats.Record, err error) error
+	handleWriteFailures := func() error {
+		for _, f := range wa.takeFailures() {
+			if stop := recordFailed(f.rec, f.err); stop != nil {
+				return stop
+			}
+		}
+		return nil
+	}
 	write := func(rec *formats.Record) error {
 		if failing {
 			return nil // the file fails anyway; keep checking, write nothing
@@ -115,15 +128,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 				st.Stats.Out++
 				continue
 			}
-			if err := ws.write(o, i, rel, rec); err != nil {
-				if de := formats.AsDataError(err); de != nil && de.File == "" {
-					de.File = src.Path
-				}
-				return err
-			}
-			st.Stats.Out++
+			wa.add(o, i, rel, rec)
 		}
-		return nil
+		return handleWriteFailures()
 	}
 	// emits[i] feeds step i; emits[len(steps)] writes.
 	emits := make([]Emit, len(p.steps)+1)
@@ -135,7 +142,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 
 	// recordFailed handles one bad record; it returns a non-nil error when
 	// the run must stop.
-	recordFailed := func(rec *formats.Record, err error) error {
+	recordFailed = func(rec *formats.Record, err error) error {
 		var stopped *FileError
 		if errors.As(err, &stopped) {
 			return err // a step passed on the stop of an earlier record
@@ -194,6 +201,11 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			}
 		}
 	}
+	wa.finish()
+	if err := handleWriteFailures(); err != nil {
+		return st.Stats, fileError(src.Path, errs, err)
+	}
+	st.Stats.Out += wa.written
 	if err := ws.close(); err != nil && !failing {
 		return st.Stats, fileError(src.Path, errs, err)
 	}

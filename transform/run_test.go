@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -267,3 +268,43 @@ outputs:
 		t.Errorf("a text field multiplied compiled: %v", err)
 	}
 }
+
+// TestOutputCharsetErrors: a character the output encoding cannot hold is
+// an error of that record (written on the writer goroutine, handled under
+// on_error like any other).
+func TestOutputCharsetErrors(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: csv}
+on_error: ON
+outputs:
+  - {outbox: out, name: x.csv, format: csv, encoding: windows-1252, options: {line_ending: lf}}
+`
+	var in strings.Builder
+	in.WriteString("Kundennummer;Ort\n")
+	for i := 0; i < 300; i++ {
+		ort := "Köln"
+		if i == 200 {
+			ort = "Łódź"
+		}
+		in.WriteString("1" + strings.Repeat("0", 4-len(itoa(i))) + itoa(i) + ";" + ort + "\n")
+	}
+	_, _, err := runPipeline(t, strings.Replace(p, "ON", "fail", 1), "k.csv", []byte(in.String()), RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), `k.csv:202:7: field "Ort": "Łódź" contains "Ł"`) {
+		t.Errorf("fail: %v", err)
+	}
+	var rejected []string
+	sink, st, err := runPipeline(t, strings.Replace(p, "ON", "reject", 1), "k.csv", []byte(in.String()), RunOptions{
+		Rejected: func(r *formats.Record, err error) { rejected = append(rejected, r.Text("Kundennummer")) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Out != 299 || st.Rejected != 1 || strings.Join(rejected, ",") != "10200" {
+		t.Errorf("stats %+v, rejected %v", st, rejected)
+	}
+	if got := strings.Count(sink.files["out/x.csv"].String(), "\n"); got != 300 {
+		t.Errorf("%d lines written, want header + 299", got)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
