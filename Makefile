@@ -32,6 +32,7 @@ cross:
 ## bench: Go benchmarks of every reader and writer, and the reference job on
 ## generated files (1,000,000 and 100,000 rows; kept out of git in bench/data).
 bench: build bench-data
+	$(GO) build -o bin/baseline ./bench/baseline
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./formats/ ./bench/ | tee bench/out/last.txt
 
 bench-data:

@@ -3,6 +3,8 @@
 package bench
 
 import (
+	"crypto/sha256"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +40,61 @@ func BenchmarkConvertProcess(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+		})
+	}
+}
+
+// BenchmarkReferenceJob runs the reference job of REFERENCE.md as whole
+// processes on the same 1,000,000-row file: the hand-written baseline
+// (bin/baseline) and ferry with the shipped pipeline. Compare the ns/op of
+// the two sub-benchmarks of one run; the outputs must be byte-identical.
+func BenchmarkReferenceJob(b *testing.B) {
+	root, _ := filepath.Abs("..")
+	path, n := dataFile(b, "artikel-1m.csv")
+	pipeline := filepath.Join(root, "samples", "bench", "artikel-to-products.yaml")
+	outs := map[string]string{}
+	for _, job := range []struct {
+		name, bin string
+		args      []string
+	}{
+		{"baseline", "baseline", nil},
+		{"ferry", "ferry", []string{"convert", "-q", "--pipeline", pipeline}},
+	} {
+		b.Run(job.name, func(b *testing.B) {
+			bin := filepath.Join(root, "bin", job.bin)
+			if _, err := os.Stat(bin); err != nil {
+				b.Skipf("%s missing: run `make bench`", bin)
+			}
+			out := filepath.Join(b.TempDir(), "products.csv")
+			b.SetBytes(n)
+			var peak int64
+			for b.Loop() {
+				cmd := exec.Command(bin, append(append([]string(nil), job.args...), path, out)...)
+				cmd.Stderr = os.Stderr
+				if err := cmd.Run(); err != nil {
+					b.Fatal(err)
+				}
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+					peak = ru.Maxrss
+				}
+			}
+			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+			// A hash, not the bytes: the benchmark process must stay small,
+			// since a child's peak RSS counts the parent's pages until exec.
+			f, err := os.Open(out)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := sha256.New()
+			_, err = io.Copy(h, f)
+			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			outs[job.name] = string(h.Sum(nil))
+			if base, ok := outs["baseline"]; ok && job.name == "ferry" && base != outs["ferry"] {
+				b.Fatal("ferry's output differs from the baseline's")
+			}
 		})
 	}
 }
