@@ -39,15 +39,8 @@ func (m *memSink) names() []string {
 // runPipeline loads one pipeline from YAML and runs it on input.
 func runPipeline(t *testing.T, yaml, source string, input []byte, opt RunOptions) (*memSink, Stats, error) {
 	t.Helper()
-	dir := writeProject(t, map[string]string{"p.yaml": yaml})
-	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	p, err := Compile(pc, nil, testFunctions())
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
+	p := mustCompile(t, map[string]string{"p.yaml": yaml})
+	pc := p.Config
 	f, _ := formats.Builtin().Lookup(pc.Input.Format)
 	rd, err := formats.NewTextReader(f, bytes.NewReader(input), source, pc.Input.Encoding, pc.Input.FormatOpts)
 	if err != nil {
@@ -59,6 +52,31 @@ func runPipeline(t *testing.T, yaml, source string, input []byte, opt RunOptions
 }
 
 func testFunctions() *Functions { return &Functions{} }
+
+// mustCompile writes files (one of them p.yaml) into a temp folder, then
+// loads and compiles p.yaml, failing the test on any error.
+func mustCompile(tb testing.TB, files map[string]string) *Pipeline {
+	tb.Helper()
+	dir := tb.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
+	if err != nil {
+		tb.Fatalf("load: %v", err)
+	}
+	p, err := Compile(pc, nil, testFunctions())
+	if err != nil {
+		tb.Fatalf("compile: %v", err)
+	}
+	return p
+}
 
 const artikelPipeline = `name: artikel
 input:

@@ -419,18 +419,8 @@ func TestShapeSchemaInSync(t *testing.T) {
 // writer.
 func benchPipeline(b *testing.B, yaml string, in []byte) {
 	b.Helper()
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(yaml), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := Compile(pc, nil, testFunctions())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := mustCompile(b, map[string]string{"p.yaml": yaml})
+	pc := p.Config
 	f, _ := formats.Builtin().Lookup(pc.Input.Format)
 	opt := RunOptions{Output: func(int, string, *formats.Record) error { return nil }}
 	b.ReportAllocs()

@@ -204,20 +204,8 @@ func TestCutRunesAtCharacterBoundaries(t *testing.T) {
 // benchStep runs the first step of the pipeline in files over the records
 // of in (read once); b.N counts passes over the whole file.
 func benchStep(b *testing.B, files map[string]string, in []byte, _ int) {
-	dir := b.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := Compile(pc, nil, testFunctions())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := mustCompile(b, files)
+	pc := p.Config
 	f, _ := formats.Builtin().Lookup(pc.Input.Format)
 	rd, err := formats.NewTextReader(f, bytes.NewReader(in), "a", pc.Input.Encoding, pc.Input.FormatOpts)
 	if err != nil {

@@ -639,7 +639,6 @@ func FuzzValidate(f *testing.F) {
 	f.Add([]byte(`[{"Id": 5012, "OrderItems": [{"Sku": "000815", "Quantity": 2}], "Name": "Jürgen Größler"}]`))
 	f.Add([]byte(`{"Id": 1e999, "Total": -0.5, "OrderItems": {"Sku": null}, "Tags": ["a", "a"]}`))
 	f.Add(readTestdata(f, "validate/orders-unknown-sku.json"))
-	dir := f.TempDir()
 	const p = `name: x
 input: {inbox: in, format: json}
 steps:
@@ -663,17 +662,7 @@ steps:
 outputs:
   - {outbox: out, name: x.jsonl, format: jsonl}
 `
-	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(p), 0o644); err != nil {
-		f.Fatal(err)
-	}
-	pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	pl, err := Compile(pc, nil, testFunctions())
-	if err != nil {
-		f.Fatal(err)
-	}
+	pl := mustCompile(f, map[string]string{"p.yaml": p})
 	fm, _ := formats.Builtin().Lookup("json")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rd, err := fm.NewReader(bytes.NewReader(data), "f.json", formats.Options{})
