@@ -85,7 +85,9 @@ func (c *CLI) rootCmd() *cobra.Command {
 		Short: "Carry business data between a Smartstore shop and Sage GS-Auftrag through files",
 		Long: `ferry converts the files that a Smartstore web shop and the ERP Sage GS-Auftrag
 exchange: CSV, JSON, XML, fixed-width TXT and XLSX, in Windows-1252 or UTF-8,
-with positioned errors that name file, line and field.
+with positioned errors that name file, line and field. Declarative pipelines
+(YAML: field mapping, expressions, lookups, validation) describe what becomes of
+each file; "ferry lint", "ferry preview" and "ferry test" check them.
 
 Exit codes: 0 success, 1 a file failed (bad data or I/O), 2 usage or configuration error.`,
 		SilenceUsage:  true,
