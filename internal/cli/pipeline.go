@@ -154,6 +154,7 @@ func (c *CLI) preview(ctx context.Context, p *transform.Pipeline, file, encoding
 	if err != nil {
 		return configErr(err)
 	}
+	forFormat(fm)
 	if encoding == "" {
 		encoding = in.Encoding
 	}
@@ -278,6 +279,7 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 	if err != nil {
 		return configErr(err)
 	}
+	forFormat(fm)
 	enc := ic.Encoding
 	if fl.inEncChanged {
 		enc = fl.inEnc
