@@ -304,11 +304,39 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 	}
 	sink := &convertSink{out: out, single: single}
 	defer sink.batch.Abort()
+	// on_error reject: refused records go to a rejects file beside the
+	// output (committed with it); skip: they are only listed.
+	var rejects *transform.RejectsWriter
+	var rejectsErr error
+	rejectsPath := filepath.Join(out, "rejected-"+strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))+".csv")
+	if single {
+		rejectsPath = out + ".rejected.csv"
+	}
 	start := time.Now()
 	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
-		Rejected: func(_ *formats.Record, err error) { fmt.Fprintln(c.Stderr, "ferry: skipped:", err) },
-		Warn:     func(msg string) { fmt.Fprintln(c.Stderr, "ferry: warning:", msg) },
+		Warn: func(msg string) { fmt.Fprintln(c.Stderr, "ferry: warning:", msg) },
+		Rejected: func(rec *formats.Record, err error) {
+			if p.Config.OnError != "reject" {
+				fmt.Fprintln(c.Stderr, "ferry: skipped:", err)
+				return
+			}
+			fmt.Fprintln(c.Stderr, "ferry: rejected:", err)
+			if rejects == nil && rejectsErr == nil {
+				var w io.Writer
+				if w, rejectsErr = sink.batch.Create(filepath.Dir(rejectsPath), filepath.Base(rejectsPath)); rejectsErr == nil {
+					rejects = transform.NewRejectsWriter(w)
+				}
+			}
+			if rejects != nil && rejectsErr == nil {
+				rejectsErr = rejects.Add(rec, err)
+			}
+		},
 	})
+	if err == nil && rejects != nil {
+		if err = rejects.Close(); err == nil {
+			err = rejectsErr
+		}
+	}
 	if err != nil {
 		var fe *transform.FileError
 		if errors.As(err, &fe) {
@@ -326,6 +354,9 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 		warnings := ""
 		if st.Warnings > 0 {
 			warnings = fmt.Sprintf(", %d warning(s)", st.Warnings)
+		}
+		if rejects != nil {
+			fmt.Fprintf(c.Stderr, "ferry: %d refused record(s) with their errors: %s\n", rejects.Count(), rejectsPath)
 		}
 		fmt.Fprintf(c.Stderr, "ferry: %s → %s (pipeline %s): %d records in, %d out, %d refused%s (%s)\n",
 			source, strings.Join(sink.batch.Paths(), ", "), p.Config.Name, st.In, st.Out, st.Rejected, warnings,
