@@ -42,8 +42,10 @@ bench-data:
 
 ## fuzz: every fuzz target for FUZZTIME each.
 fuzz:
-	@for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' formats/*_test.go | sed 's/func //'); do \
-		echo "== $$t"; $(GO) test ./formats -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for pkg in formats transform; do \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go | sed 's/func //'); do \
+			echo "== $$pkg $$t"; $(GO) test ./$$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
 	done
 
 ## demo: convert the bundled samples in a scratch copy (demo/), samples stay untouched.
