@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ferry-sync/ferry/internal/fsutil"
 )
 
 // Typed outcomes of Claim that are not failures: skip the file this time.
@@ -125,7 +127,7 @@ func renameErr(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return ErrGone
-	case errors.Is(err, ErrBusy) || osBusy(err):
+	case errors.Is(err, ErrBusy) || fsutil.HeldOpen(err):
 		return fmt.Errorf("%w: %w", ErrBusy, err)
 	case errors.Is(err, syscall.EXDEV):
 		return fmt.Errorf("the work folder must be on the same drive as the inbox: %w", err)

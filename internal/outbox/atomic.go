@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/ferry-sync/ferry/internal/fsutil"
 )
 
 // TempPrefix starts the name of every temp file ferry writes into a target
@@ -45,7 +47,7 @@ func Create(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &File{f: f, final: path, Rename: os.Rename, Sleep: time.Sleep, Retryable: retryable}, nil
+	return &File{f: f, final: path, Rename: os.Rename, Sleep: time.Sleep, Retryable: fsutil.HeldOpen}, nil
 }
 
 // Write writes to the temp file.
