@@ -216,8 +216,9 @@ type Filter struct {
 	Until time.Time
 	// SHA256 keeps the entries whose input has this content hash.
 	SHA256 string
-	// Output keeps the entries with an output published to this final path
-	// ("which input produced this file?").
+	// Output keeps the entries that staged an output with this final path
+	// ("which input produced this file?"; the done one among them published
+	// it).
 	Output string
 	// Limit caps the number of entries returned (the newest); 0 means all.
 	Limit int

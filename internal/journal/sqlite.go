@@ -98,7 +98,9 @@ var migrations = [][]string{
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
 // Open opens the journal at path, creating its folder and file if needed,
-// and brings its schema up to date.
+// and brings its schema up to date. The file must be on a local disk: WAL
+// mode shares memory between the processes using it, which network shares
+// do not provide, so instances on different machines cannot share a journal.
 func Open(path string, opt Options) (*SQLite, error) {
 	if opt.Now == nil {
 		return nil, fmt.Errorf("journal: Options.Now is required: %w", ErrInvalid)

@@ -141,7 +141,7 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var n, v int
-	var at, mode, fk string
+	var at, mode string
 	if err := db.QueryRow(`SELECT COUNT(*), MAX(version), MAX(applied_at) FROM schema_version`).Scan(&n, &v, &at); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,6 @@ func TestSchemaVersion(t *testing.T) {
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode %q, %v; want wal", mode, err)
 	}
-	_ = fk
 	// A journal from a newer ferry is refused with a clear message.
 	if _, err := db.Exec(`INSERT INTO schema_version (version, applied_at) VALUES (?, 'x')`, journal.SchemaVersion+1); err != nil {
 		t.Fatal(err)
