@@ -1,0 +1,570 @@
+// Package runner carries input files end to end: claimed from an inbox,
+// run through their pipeline, outputs committed together into the
+// outboxes, the input archived (or, when it fails, moved to the error
+// folder with a report in plain words), and every step recorded in the
+// journal so that Recover can finish or undo whatever a crash interrupted.
+//
+// File moves are renames inside one volume followed by a sync of both
+// folders; nothing the journal still refers to is deleted.
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-sync/ferry/formats"
+	"github.com/ferry-sync/ferry/internal/inbox"
+	"github.com/ferry-sync/ferry/internal/journal"
+	"github.com/ferry-sync/ferry/internal/outbox"
+	"github.com/ferry-sync/ferry/transform"
+)
+
+// Outcome is what became of one input file.
+type Outcome string
+
+// The outcomes of ProcessFile.
+const (
+	// Done: the outputs are published and the input is archived.
+	Done Outcome = "done"
+	// Failed: nothing was published; the input lies in the error folder
+	// beside its report.
+	Failed Outcome = "failed"
+	// Duplicate: the same content was already done by the same pipeline;
+	// the input was archived with a note and not processed again.
+	Duplicate Outcome = "duplicate"
+)
+
+// Result describes one processed input file.
+type Result struct {
+	// Pipeline and File (the input's name in its inbox) identify the input.
+	Pipeline, File string
+	// Outcome says what became of it.
+	Outcome Outcome
+	// EntryID is the journal entry of this attempt.
+	EntryID int64
+	// Counts are the record counts of the run.
+	Counts journal.Counts
+	// Outputs are the published files (Done; including a rejects file).
+	Outputs []string
+	// Moved is where the input went: its archive or error-folder path.
+	Moved string
+	// Report is the error report (Failed) or the duplicate note (Duplicate).
+	Report string
+	// Err is the reason of a Failed outcome.
+	Err error
+	// Duration is how long the run took.
+	Duration time.Duration
+}
+
+// Runner processes the input files of a project's pipelines. Set the
+// fields (Project, Pipelines, Journal are required) or use New; a Runner
+// is safe for concurrent ProcessFile calls on different files.
+type Runner struct {
+	// Project is the loaded ferry.yaml (folders: work, archive, error).
+	Project *transform.Project
+	// Pipelines are the compiled pipelines by name.
+	Pipelines map[string]*transform.Pipeline
+	// ConfigHashes are the configuration hashes by pipeline name
+	// (provenance in the journal); New computes them.
+	ConfigHashes map[string]string
+	// Journal records every step.
+	Journal journal.Journal
+	// Now is the clock (archive dates, durations); default time.Now.
+	Now func() time.Time
+	// Sleep waits for d or until ctx is done (RunOnce's settle wait);
+	// default a real timer. Tests advance a fake clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log receives one line per file with the keys pipeline, file,
+	// records_in, records_out, rejected, duration; nil discards.
+	Log *slog.Logger
+	// Workers is how many files are processed at once; <1 means 1.
+	Workers int
+	// Owner names this instance in the journal ("host:pid").
+	Owner string
+
+	// crashAt is a test seam: called after each journaled stage
+	// ("claimed", "staged", "published"); an error stops ProcessFile right
+	// there, as a crash would.
+	crashAt func(stage string) error
+}
+
+// New compiles nothing: it takes the project, its compiled pipelines and
+// the journal, and computes each pipeline's configuration hash (SHA-256 of
+// the pipeline file's bytes followed by ferry.yaml's bytes).
+func New(proj *transform.Project, pipelines map[string]*transform.Pipeline, j journal.Journal) (*Runner, error) {
+	r := &Runner{Project: proj, Pipelines: pipelines, Journal: j, ConfigHashes: map[string]string{}, Workers: proj.Workers}
+	projBytes, err := os.ReadFile(proj.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", proj.File, err)
+	}
+	for name, p := range pipelines {
+		path := p.Config.File
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(proj.Dir, filepath.FromSlash(path))
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading pipeline %s: %w", name, err)
+		}
+		h := sha256.New()
+		h.Write(b)
+		h.Write(projBytes)
+		r.ConfigHashes[name] = hex.EncodeToString(h.Sum(nil))
+	}
+	if host, err := os.Hostname(); err == nil {
+		r.Owner = host + ":" + strconv.Itoa(os.Getpid())
+	}
+	return r, nil
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (r *Runner) crash(stage string) error {
+	if r.crashAt != nil {
+		return r.crashAt(stage)
+	}
+	return nil
+}
+
+// location is the project's time zone for archive dates.
+func (r *Runner) location() *time.Location {
+	if r.Project != nil && r.Project.Timezone != "" {
+		if loc, err := time.LoadLocation(r.Project.Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+// WorkDir is the work folder of a pipeline (below the project's work folder).
+func (r *Runner) WorkDir(pipeline string) string {
+	return filepath.Join(r.Project.Work, segment(pipeline))
+}
+
+func (r *Runner) archiveDir(pipeline string) string {
+	return filepath.Join(r.Project.Archive, segment(pipeline), r.now().In(r.location()).Format("2006-01-02"))
+}
+
+func (r *Runner) errorDir(pipeline string) string {
+	return filepath.Join(r.Project.Error, segment(pipeline))
+}
+
+// segment makes a pipeline name safe as a folder name.
+func segment(name string) string {
+	if s, err := outbox.SafeSegment(name); err == nil {
+		return s
+	}
+	return "_"
+}
+
+// hashFile returns the hex SHA-256 and the size of a file.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ProcessFile runs one claimed input through its pipeline; see the package
+// documentation. A bad file is not an error: it is a Result with Outcome
+// Failed. The error is for what leaves the input unfinished (journal or
+// file-system failures, a cancelled ctx): the input is then back in its
+// inbox, or in the work folder where Recover will find it.
+func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Claimed) (Result, error) {
+	start := r.now()
+	res := Result{Pipeline: pipeline, File: cl.Name}
+	p := r.Pipelines[pipeline]
+	if p == nil {
+		return res, r.giveBack(cl, fmt.Errorf("there is no pipeline %q", pipeline))
+	}
+	sum, size, err := hashFile(cl.Path)
+	if err != nil {
+		return res, r.giveBack(cl, fmt.Errorf("reading %s: %w", cl.Name, err))
+	}
+	e, err := r.Journal.Claim(ctx, journal.ClaimInfo{
+		Pipeline: pipeline, Original: filepath.Join(cl.Dir, cl.Name), Work: cl.Path,
+		Size: size, ModTime: cl.ModTime, SHA256: sum, ConfigHash: r.ConfigHashes[pipeline], Owner: r.Owner,
+	})
+	if err != nil {
+		return res, r.giveBack(cl, fmt.Errorf("journal: %w", err))
+	}
+	res.EntryID = e.ID
+	if err := r.crash("claimed"); err != nil {
+		return res, err
+	}
+
+	dups, err := r.Journal.DoneBySHA256(ctx, sum)
+	if err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+	}
+	var first *journal.Entry
+	for i := range dups { // newest first: the last one is the original
+		if dups[i].Pipeline == pipeline {
+			first = &dups[i]
+		}
+	}
+	if first != nil {
+		return r.duplicate(ctx, e, cl, first, start)
+	}
+
+	sink := &batchSink{}
+	defer sink.batch.Abort()
+	st, runErr := r.run(ctx, p, cl, sink)
+	res.Counts = journal.Counts{In: int64(st.In), Out: int64(st.Out), Rejected: int64(st.Rejected)}
+	if runErr != nil && ctx.Err() != nil {
+		sink.batch.Abort()
+		return res, r.rollback(ctx, e, cl, nil, ctx.Err())
+	}
+	if runErr != nil {
+		sink.batch.Abort()
+		return r.fail(ctx, e, cl, res, runErr, start)
+	}
+	paths := sink.batch.Paths()
+	outs := make([]journal.Output, len(paths))
+	for i, w := range sink.files {
+		outs[i] = journal.Output{Path: paths[i], Temp: w.temp, Size: w.n, SHA256: hex.EncodeToString(w.h.Sum(nil))}
+	}
+	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
+		sink.batch.Abort()
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+	}
+	if err := r.crash("staged"); err != nil {
+		return res, err
+	}
+	if err := sink.batch.Commit(); err != nil {
+		// The journal says committing: Recover finishes or undoes it.
+		return res, fmt.Errorf("publishing the outputs of %s: %w", cl.Name, err)
+	}
+	if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	if err := r.crash("published"); err != nil {
+		return res, err
+	}
+	res.Outputs = paths
+	moved, err := r.moveInput(cl.Path, cl.Marker, r.archiveDir(pipeline), cl.Name)
+	if err != nil {
+		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
+	}
+	res.Moved = moved
+	res.Outcome = Done
+	res.Duration = r.now().Sub(start)
+	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: res.Counts, Archive: moved, Duration: res.Duration}); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	r.logResult(res)
+	return res, nil
+}
+
+// run opens the claimed file and runs the pipeline into sink; rejected
+// records (on_error reject) go to error/<pipeline>/<name>.rejected.csv in
+// the same batch.
+func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claimed, sink *batchSink) (transform.Stats, error) {
+	ic := p.Config.Input
+	fm, err := formats.Builtin().Lookup(ic.Format)
+	if err != nil {
+		return transform.Stats{}, err
+	}
+	f, err := os.Open(cl.Path)
+	if err != nil {
+		return transform.Stats{}, err
+	}
+	defer f.Close()
+	source := cl.Name
+	rd, err := formats.NewTextReader(fm, f, source, ic.Encoding, ic.FormatOpts)
+	if err != nil {
+		return transform.Stats{}, err
+	}
+	var rejects *transform.RejectsWriter
+	var rejectsErr error
+	log := r.log()
+	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
+		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
+		Rejected: func(rec *formats.Record, err error) {
+			if p.Config.OnError != "reject" {
+				return
+			}
+			if rejects == nil && rejectsErr == nil {
+				var w io.Writer
+				if w, rejectsErr = sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv"); rejectsErr == nil {
+					rejects = transform.NewRejectsWriter(w)
+				}
+			}
+			if rejects != nil && rejectsErr == nil {
+				rejectsErr = rejects.Add(rec, err)
+			}
+		},
+	})
+	if err == nil && rejects != nil {
+		if err = rejects.Close(); err == nil {
+			err = rejectsErr
+		}
+	}
+	return st, err
+}
+
+// batchSink stages every output in one outbox.Batch and hashes it while it
+// is written.
+type batchSink struct {
+	batch outbox.Batch
+	files []*hashWriter
+}
+
+// Create stages rel in dir.
+func (s *batchSink) Create(dir, rel string) (io.Writer, error) {
+	w, err := s.batch.Create(dir, rel)
+	if err != nil {
+		return nil, err
+	}
+	hw := &hashWriter{w: w, h: sha256.New()}
+	if f, ok := w.(*outbox.File); ok {
+		hw.temp = f.TempName()
+	}
+	s.files = append(s.files, hw)
+	return hw, nil
+}
+
+// hashWriter counts and hashes what it writes through.
+type hashWriter struct {
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+	temp string
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	return n, err
+}
+
+// fail moves the input to the error folder beside its report and records
+// the failure.
+func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
+	dir := r.errorDir(res.Pipeline)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("creating the error folder: %w", err))
+	}
+	name, err := freeName(dir, cl.Name, ".error.txt")
+	if err != nil {
+		return res, r.rollback(ctx, e, cl, nil, err)
+	}
+	report := Report(cl.Name, runErr)
+	reportPath := filepath.Join(dir, name+".error.txt")
+	if err := writeFile(reportPath, []byte(report)); err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("writing the error report: %w", err))
+	}
+	moved, err := r.moveInput(cl.Path, cl.Marker, dir, name)
+	if err != nil {
+		return res, fmt.Errorf("moving %s to the error folder: %w", cl.Name, err)
+	}
+	res.Outcome, res.Moved, res.Report, res.Err = Failed, moved, reportPath, runErr
+	res.Duration = r.now().Sub(start)
+	if err := r.Journal.Fail(ctx, e.ID, e.Attempt, journal.Failure{Counts: res.Counts, Error: report, ErrorPath: moved, Duration: res.Duration}); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	r.logResult(res)
+	return res, nil
+}
+
+// duplicate archives an input whose content the pipeline already did, with
+// a note naming the earlier entry. In the journal it is done with no
+// outputs (Staged with none, Published, Finish): nothing went wrong, and
+// the note beside its archive path says why nothing was written.
+func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claimed, first *journal.Entry, start time.Time) (Result, error) {
+	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
+	dir := r.archiveDir(e.Pipeline)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("creating the archive folder: %w", err))
+	}
+	name, err := freeName(dir, cl.Name, ".duplicate.txt")
+	if err != nil {
+		return res, r.rollback(ctx, e, cl, nil, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Die Datei %s wurde nicht noch einmal verarbeitet: derselbe Inhalt wurde schon am %s verarbeitet (Journal-Eintrag %d, Datei %s).\n",
+		cl.Name, first.EndedAt.In(r.location()).Format("02.01.2006 15:04:05"), first.ID, filepath.Base(first.Original))
+	if len(first.Outputs) > 0 {
+		b.WriteString("Die Ausgabedateien von damals:\n")
+		for _, o := range first.Outputs {
+			b.WriteString("  " + o.Path + "\n")
+		}
+	}
+	notePath := filepath.Join(dir, name+".duplicate.txt")
+	if err := writeFile(notePath, []byte(b.String())); err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("writing the duplicate note: %w", err))
+	}
+	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, nil); err != nil {
+		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+	}
+	if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	moved, err := r.moveInput(cl.Path, cl.Marker, dir, name)
+	if err != nil {
+		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
+	}
+	res.Moved, res.Report = moved, notePath
+	res.Duration = r.now().Sub(start)
+	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Archive: moved, Duration: res.Duration}); err != nil {
+		return res, fmt.Errorf("journal: %w", err)
+	}
+	r.logResult(res)
+	return res, nil
+}
+
+// rollback gives a claimed input back to its inbox and releases its entry;
+// it returns cause (joined with any failure of the rollback itself).
+func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, _ []string, cause error) error {
+	errs := []error{cause}
+	if _, err := inbox.Unclaim(cl); err != nil {
+		errs = append(errs, err)
+	}
+	if err := r.Journal.Release(context.WithoutCancel(ctx), e.ID, e.Attempt, "given back: "+cause.Error()); err != nil {
+		errs = append(errs, fmt.Errorf("journal: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// giveBack puts a claimed file back before anything was journaled.
+func (r *Runner) giveBack(cl inbox.Claimed, cause error) error {
+	if _, err := inbox.Unclaim(cl); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// moveInput renames the work file (and its done-marker, if any) into dir
+// as name (which the caller chose free) and syncs both folders.
+func (r *Runner) moveInput(work, marker, dir, name string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, name)
+	if _, err := os.Lstat(dst); err == nil {
+		free, err := freeName(dir, name, "")
+		if err != nil {
+			return "", err
+		}
+		dst = filepath.Join(dir, free)
+	}
+	if err := os.Rename(work, dst); err != nil {
+		return "", err
+	}
+	if marker != "" {
+		// The marker has done its job; keep it beside the input.
+		if mname, err := freeName(dir, filepath.Base(dst)+".marker", ""); err == nil {
+			_ = os.Rename(marker, filepath.Join(dir, mname))
+		}
+	}
+	if err := outbox.SyncDir(dir); err != nil {
+		return dst, err
+	}
+	return dst, outbox.SyncDir(filepath.Dir(work))
+}
+
+// freeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2, such
+// that neither it nor it+companion exist in dir.
+func freeName(dir, name, companion string) (string, error) {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	cand := name
+	for n := 2; n < 10000; n++ {
+		_, err1 := os.Lstat(filepath.Join(dir, cand))
+		err2 := os.ErrNotExist
+		if companion != "" {
+			_, err2 = os.Lstat(filepath.Join(dir, cand+companion))
+		}
+		if errors.Is(err1, os.ErrNotExist) && errors.Is(err2, os.ErrNotExist) {
+			return cand, nil
+		}
+		cand = stem + " (" + strconv.Itoa(n) + ")" + ext
+	}
+	return "", fmt.Errorf("no free name like %q in %s", name, dir)
+}
+
+// writeFile writes a small file atomically (temp, sync, rename, sync dir).
+func writeFile(path string, data []byte) error {
+	f, err := outbox.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+// Report is the text of an error report (<name>.error.txt): a short German
+// summary in plain words, then one line per problem as the pipeline
+// reported it.
+func Report(name string, err error) string {
+	var b strings.Builder
+	var fe *transform.FileError
+	if errors.As(err, &fe) {
+		n := len(fe.Errors)
+		records := true
+		for _, e := range fe.Errors {
+			if de := formats.AsDataError(e); de == nil || de.Pos.Line == 0 {
+				records = false
+			}
+		}
+		what := fmt.Sprintf("%d Fehler", n)
+		switch {
+		case records && n == 1:
+			what = "1 fehlerhafter Datensatz"
+		case records:
+			what = fmt.Sprintf("%d fehlerhafte Datensätze", n)
+		}
+		if fe.More {
+			what = "mehr als " + what
+		}
+		fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: %s. Nichts wurde geschrieben.\n", name, what)
+		b.WriteString("Bitte die Datei korrigieren und erneut in den Eingangsordner legen.\n\n")
+		b.WriteString(fe.Error())
+		b.WriteString("\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: ein Fehler beim Lesen oder Schreiben. Nichts wurde geschrieben.\n\n", name)
+	b.WriteString(err.Error())
+	b.WriteString("\n")
+	return b.String()
+}
+
+func (r *Runner) logResult(res Result) {
+	r.log().Info(string(res.Outcome), "pipeline", res.Pipeline, "file", res.File,
+		"records_in", res.Counts.In, "records_out", res.Counts.Out, "rejected", res.Counts.Rejected,
+		"duration", res.Duration)
+}
