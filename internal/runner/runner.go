@@ -225,7 +225,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 
 	dups, err := r.Journal.DoneBySHA256(ctx, sum)
 	if err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
 	var first *journal.Entry
 	for i := range dups { // newest first: the last one is the original
@@ -238,12 +238,17 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 
 	sink := &batchSink{}
-	defer sink.batch.Abort()
+	crashed := false // a simulated crash leaves the temp files, as a real one would
+	defer func() {
+		if !crashed {
+			sink.batch.Abort()
+		}
+	}()
 	st, runErr := r.run(ctx, p, cl, sink)
 	res.Counts = journal.Counts{In: int64(st.In), Out: int64(st.Out), Rejected: int64(st.Rejected)}
 	if runErr != nil && ctx.Err() != nil {
 		sink.batch.Abort()
-		return res, r.rollback(ctx, e, cl, nil, ctx.Err())
+		return res, r.rollback(ctx, e, cl, ctx.Err())
 	}
 	if runErr != nil {
 		sink.batch.Abort()
@@ -256,9 +261,10 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
 		sink.batch.Abort()
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
 	if err := r.crash("staged"); err != nil {
+		crashed = true
 		return res, err
 	}
 	if err := sink.batch.Commit(); err != nil {
@@ -374,16 +380,16 @@ func (w *hashWriter) Write(p []byte) (int, error) {
 func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
 	dir := r.errorDir(res.Pipeline)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("creating the error folder: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the error folder: %w", err))
 	}
 	name, err := freeName(dir, cl.Name, ".error.txt")
 	if err != nil {
-		return res, r.rollback(ctx, e, cl, nil, err)
+		return res, r.rollback(ctx, e, cl, err)
 	}
 	report := Report(cl.Name, runErr)
 	reportPath := filepath.Join(dir, name+".error.txt")
 	if err := writeFile(reportPath, []byte(report)); err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("writing the error report: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the error report: %w", err))
 	}
 	moved, err := r.moveInput(cl.Path, cl.Marker, dir, name)
 	if err != nil {
@@ -406,11 +412,11 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
 	dir := r.archiveDir(e.Pipeline)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("creating the archive folder: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the archive folder: %w", err))
 	}
 	name, err := freeName(dir, cl.Name, ".duplicate.txt")
 	if err != nil {
-		return res, r.rollback(ctx, e, cl, nil, err)
+		return res, r.rollback(ctx, e, cl, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Die Datei %s wurde nicht noch einmal verarbeitet: derselbe Inhalt wurde schon am %s verarbeitet (Journal-Eintrag %d, Datei %s).\n",
@@ -423,10 +429,10 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	}
 	notePath := filepath.Join(dir, name+".duplicate.txt")
 	if err := writeFile(notePath, []byte(b.String())); err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("writing the duplicate note: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
 	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, nil); err != nil {
-		return res, r.rollback(ctx, e, cl, nil, fmt.Errorf("journal: %w", err))
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
 	if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
 		return res, fmt.Errorf("journal: %w", err)
@@ -446,7 +452,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 
 // rollback gives a claimed input back to its inbox and releases its entry;
 // it returns cause (joined with any failure of the rollback itself).
-func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, _ []string, cause error) error {
+func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
 	if _, err := inbox.Unclaim(cl); err != nil {
 		errs = append(errs, err)

@@ -1,0 +1,139 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferry-sync/ferry/internal/journal"
+)
+
+var errCrash = errors.New("simulated crash")
+
+func TestRunOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.drop("artikel-bad.csv", read(t, filepath.Join(badDir, "artikel-bad-decimal.csv")))
+	e.drop("artikel.csv.part", []byte("still uploading"))
+	sum, err := e.r.RunOnce(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 1 || sum.Failed != 1 || sum.Duplicates != 0 || len(sum.Results) != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	errDir := "error/" + pipeName + "/"
+	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv",
+		errDir + "artikel-bad.csv", errDir + "artikel-bad.csv.error.txt", inboxRel + "/artikel.csv.part", outRel})
+
+	// Nothing left: a second run finds nothing.
+	sum, err = e.r.RunOnce(context.Background(), nil)
+	if err != nil || len(sum.Results) != 0 {
+		t.Fatalf("second run: %+v, %v", sum, err)
+	}
+	if _, err := e.r.RunOnce(context.Background(), []string{"nope"}); err == nil {
+		t.Error("unknown pipeline name accepted")
+	}
+}
+
+// TestRecover interrupts ProcessFile at each stage, restarts (a new runner
+// on the same journal), recovers and runs again: every time exactly one
+// output with the expected bytes, the input archived once, no temp file
+// and no unfinished journal entry.
+func TestRecover(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stage  string
+		after  func(t *testing.T, e *env, ent journal.Entry) // what else happened before the crash
+		action string                                        // what Recover reports
+	}{
+		{name: "claimed", stage: "claimed", action: "put back"},
+		{name: "staged", stage: "staged", action: "published"},
+		{name: "half-published", stage: "staged", action: "published", after: func(t *testing.T, e *env, ent journal.Entry) {
+			// one rename of the commit happened (here the only one)
+			if err := os.Rename(ent.Outputs[0].Temp, ent.Outputs[0].Path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "temp-incomplete", stage: "staged", action: "put back", after: func(t *testing.T, e *env, ent journal.Entry) {
+			if err := os.WriteFile(ent.Outputs[0].Temp, []byte("torn"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "temp-missing", stage: "staged", action: "put back", after: func(t *testing.T, e *env, ent journal.Entry) {
+			os.Remove(ent.Outputs[0].Temp)
+		}},
+		{name: "published", stage: "published", action: "archived"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, nil)
+			input := read(t, e.path(inboxRel+"/artikel.csv"))
+			e.r.crashAt = func(stage string) error {
+				if stage == tc.stage {
+					return errCrash
+				}
+				return nil
+			}
+			res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv"))
+			if !errors.Is(err, errCrash) {
+				t.Fatalf("ProcessFile: %v", err)
+			}
+			ent, err := e.j.Get(ctx, res.EntryID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.after != nil {
+				tc.after(t, e, ent)
+			}
+
+			e.open() // restart
+			rec, err := e.r.Recover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec) != 1 || rec[0].Action != tc.action {
+				t.Fatalf("recovered %+v, want one %q", rec, tc.action)
+			}
+			if _, err := e.r.RunOnce(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+			if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
+				t.Error("output differs from a clean run")
+			}
+			if got := read(t, e.path("archive/"+pipeName+"/2026-03-16/artikel.csv")); !bytes.Equal(got, input) {
+				t.Error("archived input differs")
+			}
+			if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
+				t.Errorf("unfinished entries left: %+v", un)
+			}
+			done, _ := e.j.Query(ctx, journal.Filter{States: []journal.State{journal.StateDone}})
+			if len(done) != 1 {
+				t.Errorf("%d done entries, want 1", len(done))
+			}
+			// The work folder is empty.
+			if left, _ := os.ReadDir(e.r.WorkDir(pipeName)); len(left) != 0 {
+				t.Errorf("work folder not empty: %v", left)
+			}
+		})
+	}
+}
+
+func TestRecoverNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	rec, err := e.r.Recover(context.Background())
+	if err != nil || len(rec) != 0 {
+		t.Fatalf("%+v %v", rec, err)
+	}
+}
+
+func TestReport(t *testing.T) {
+	got := Report("x.csv", errors.New("disk full"))
+	if !strings.HasPrefix(got, "Die Datei x.csv wurde nicht verarbeitet") || !strings.Contains(got, "\ndisk full\n") {
+		t.Errorf("report:\n%s", got)
+	}
+}
