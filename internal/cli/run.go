@@ -1,0 +1,112 @@
+package cli
+
+// ferry run: recover what an earlier run left unfinished, then process
+// every ready file in the inboxes once, and exit.
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-sync/ferry/internal/journal"
+	"github.com/ferry-sync/ferry/internal/runner"
+	"github.com/ferry-sync/ferry/transform"
+)
+
+func (c *CLI) runCmd() *cobra.Command {
+	var config string
+	var pipelines []string
+	cmd := &cobra.Command{
+		Use:   "run [--pipeline NAME…]",
+		Short: "Process every ready file in the inboxes once, then exit",
+		Long: `Process every file that is ready in the pipelines' inboxes (unchanged for the
+settle time, no temp-file name, its done-marker present where asked for), then
+exit. Each file's outputs appear together in the outboxes and the file moves to
+archive/<pipeline>/<date>/; a file that fails moves to error/<pipeline>/ with a
+<name>.error.txt report beside it, and nothing of it is written. A file whose
+content was already processed is archived as a duplicate with a note.
+Whatever an interrupted earlier run left unfinished is finished or undone first.
+
+Exit codes: 0 every file succeeded (or there was none), 1 a file failed (see the
+error folder), 2 configuration error.`,
+		Example: "  ferry run\n  ferry run --pipeline artikel-to-products",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			proj, err := transform.LoadProject(config)
+			if err != nil {
+				return configErr(err)
+			}
+			pipes := map[string]*transform.Pipeline{}
+			for _, pc := range proj.Pipelines {
+				p, err := transform.Compile(pc, proj, c.functions(proj))
+				if err != nil {
+					return configErr(err)
+				}
+				pipes[pc.Name] = p
+			}
+			for _, n := range pipelines {
+				if pipes[n] == nil {
+					return configErr(fmt.Errorf("%s has no pipeline %q", config, n))
+				}
+			}
+			j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
+			if err != nil {
+				return failed(err)
+			}
+			defer j.Close()
+			r, err := runner.New(proj, pipes, j)
+			if err != nil {
+				return configErr(err)
+			}
+			r.Log = slog.New(slog.DiscardHandler)
+			rel := func(p string) string {
+				if p == "" {
+					return ""
+				}
+				if rp, err := filepath.Rel(proj.Dir, p); err == nil && !strings.HasPrefix(rp, "..") {
+					return filepath.ToSlash(rp)
+				}
+				return p
+			}
+			recovered, rerr := r.Recover(ctx)
+			for _, rc := range recovered {
+				fmt.Fprintf(c.Stdout, "recovered  %s  %s: %s %s\n", rc.Entry.Pipeline, filepath.Base(rc.Entry.Original), rc.Action, rel(rc.Path))
+			}
+			if rerr != nil {
+				return failed(rerr)
+			}
+			sum, err := r.RunOnce(ctx, pipelines)
+			for _, res := range sum.Results {
+				counts := fmt.Sprintf("%d in, %d out, %d refused", res.Counts.In, res.Counts.Out, res.Counts.Rejected)
+				switch res.Outcome {
+				case runner.Done:
+					outs := make([]string, len(res.Outputs))
+					for i, o := range res.Outputs {
+						outs[i] = rel(o)
+					}
+					fmt.Fprintf(c.Stdout, "done       %s  %s: %s → %s (archived: %s)\n", res.Pipeline, res.File, counts, strings.Join(outs, ", "), rel(res.Moved))
+				case runner.Failed:
+					fmt.Fprintf(c.Stdout, "failed     %s  %s: %s; nothing written → %s (report: %s)\n", res.Pipeline, res.File, counts, rel(res.Moved), rel(res.Report))
+				case runner.Duplicate:
+					fmt.Fprintf(c.Stdout, "duplicate  %s  %s: already processed, not again → %s (note: %s)\n", res.Pipeline, res.File, rel(res.Moved), rel(res.Report))
+				}
+			}
+			fmt.Fprintf(c.Stdout, "ferry run: %d done, %d failed, %d duplicate(s)\n", sum.Done, sum.Failed, sum.Duplicates)
+			if err != nil {
+				return failed(err)
+			}
+			if sum.Failed > 0 {
+				return failed(fmt.Errorf("%d file(s) failed; they are in the error folder with a report", sum.Failed))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&config, "config", "c", "ferry.yaml", "the project file")
+	cmd.Flags().StringSliceVarP(&pipelines, "pipeline", "p", nil, "process only these pipelines (repeatable)")
+	return cmd
+}
