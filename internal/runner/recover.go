@@ -111,7 +111,8 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 		}
 		archive := ""
 		if _, err := os.Lstat(e.Work); err == nil {
-			moved, err := r.moveInput(e.Work, r.workMarker(e), r.archiveDir(e.Pipeline), filepath.Base(e.Original))
+			m := r.workMarker(e)
+			moved, err := r.moveInput(e.Work, m, strings.TrimPrefix(filepath.Base(m), workStamp(e)), r.archiveDir(e.Pipeline), filepath.Base(e.Original))
 			if err != nil {
 				return rec, fmt.Errorf("archiving: %w", err)
 			}

@@ -137,3 +137,106 @@ func TestReport(t *testing.T) {
 		t.Errorf("report:\n%s", got)
 	}
 }
+
+// TestRunOnceSameContentAtOnce drops one content under several names at
+// once: with several workers it is processed once, the others are
+// archived as duplicates.
+func TestRunOnceSameContentAtOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.r.Workers = 4
+	input := read(t, e.path(inboxRel+"/artikel.csv"))
+	for _, n := range []string{"b.csv", "c.csv", "d.csv", "e.csv", "f.csv"} {
+		e.drop(n, input)
+	}
+	sum, err := e.r.RunOnce(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 1 || sum.Duplicates != 5 || sum.Failed != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if left, _ := os.ReadDir(e.path(inboxRel)); len(left) != 0 {
+		t.Errorf("inbox not empty: %v", left)
+	}
+	if e.r.inflight != nil && len(e.r.inflight) != 0 {
+		t.Errorf("locks left: %d", len(e.r.inflight))
+	}
+}
+
+// TestRunOnceManyFiles processes distinct files with several workers:
+// each exactly once.
+func TestRunOnceManyFiles(t *testing.T) {
+	e := newEnv(t, nil)
+	e.r.Workers = 3
+	input := read(t, e.path(inboxRel+"/artikel.csv"))
+	const n = 12
+	for i := range n {
+		// a distinct content per file: one more CRLF at the end
+		e.drop("a"+strings.Repeat("x", i)+".csv", append(bytes.Clone(input), bytes.Repeat([]byte("\r\n"), i+1)...))
+	}
+	sum, err := e.r.RunOnce(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != n+1 || len(sum.Results) != n+1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	outs, _ := os.ReadDir(filepath.Dir(e.path(outRel)))
+	if len(outs) != n+1 {
+		t.Errorf("%d outputs, want %d", len(outs), n+1)
+	}
+	for _, o := range outs {
+		if got := read(t, filepath.Join(filepath.Dir(e.path(outRel)), o.Name())); !bytes.Equal(got, expectedOutput(t)) {
+			t.Errorf("%s differs", o.Name())
+		}
+	}
+}
+
+// TestProcessFileCancelled: a cancelled run puts the input back untouched.
+func TestProcessFileCancelled(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); err == nil {
+		t.Fatal("no error")
+	}
+	same(t, e.files(), []string{inboxRel + "/artikel.csv"})
+	if un, _ := e.j.Unfinished(context.Background()); len(un) != 0 {
+		t.Errorf("unfinished: %+v", un)
+	}
+}
+
+// TestDoneMarker: the done-marker travels with its input: into the archive,
+// and back into the inbox when recovery gives the input back.
+func TestDoneMarker(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, func(s string) string {
+		return strings.Replace(s, "  encoding: windows-1252\n", "  encoding: windows-1252\n  done_marker: \"{name}.done\"\n", 1)
+	})
+	// Without its marker the file is not ready.
+	if sum, err := e.r.RunOnce(ctx, nil); err != nil || len(sum.Results) != 0 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	e.drop("artikel.csv.done", nil)
+	// Crash right after the claim; recovery puts both back.
+	e.r.crashAt = func(stage string) error {
+		if stage == "claimed" {
+			return errCrash
+		}
+		return nil
+	}
+	if _, err := e.r.RunOnce(ctx, nil); !errors.Is(err, errCrash) {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	e.open()
+	if _, err := e.r.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	same(t, e.files(), []string{inboxRel + "/artikel.csv", inboxRel + "/artikel.csv.done"})
+	sum, err := e.r.RunOnce(ctx, nil)
+	if err != nil || sum.Done != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	arch := "archive/" + pipeName + "/2026-03-16/"
+	same(t, e.files(), []string{arch + "artikel.csv", arch + "artikel.csv.done", outRel})
+}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-sync/ferry/formats"
@@ -92,6 +93,12 @@ type Runner struct {
 	Workers int
 	// Owner names this instance in the journal ("host:pid").
 	Owner string
+
+	// inflight serialises the runs of one content per pipeline, so that a
+	// file dropped twice at once is processed once and archived once as a
+	// duplicate (instead of the journal refusing one attempt as stale).
+	mu       sync.Mutex
+	inflight map[string]*keyLock
 
 	// crashAt is a test seam: called after each journaled stage
 	// ("claimed", "staged", "published"); an error stops ProcessFile right
@@ -211,6 +218,8 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	if err != nil {
 		return res, r.giveBack(cl, fmt.Errorf("reading %s: %w", cl.Name, err))
 	}
+	unlock := r.lock(pipeline + "\x00" + sum)
+	defer unlock()
 	e, err := r.Journal.Claim(ctx, journal.ClaimInfo{
 		Pipeline: pipeline, Original: filepath.Join(cl.Dir, cl.Name), Work: cl.Path,
 		Size: size, ModTime: cl.ModTime, SHA256: sum, ConfigHash: r.ConfigHashes[pipeline], Owner: r.Owner,
@@ -278,7 +287,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return res, err
 	}
 	res.Outputs = paths
-	moved, err := r.moveInput(cl.Path, cl.Marker, r.archiveDir(pipeline), cl.Name)
+	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, r.archiveDir(pipeline), cl.Name)
 	if err != nil {
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
@@ -290,6 +299,37 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 	r.logResult(res)
 	return res, nil
+}
+
+// keyLock is one entry of Runner.inflight; n counts its holders and
+// waiters, so that it is dropped when nobody needs it.
+type keyLock struct {
+	sync.Mutex
+	n int
+}
+
+// lock takes the mutex of key and returns its unlock.
+func (r *Runner) lock(key string) func() {
+	r.mu.Lock()
+	if r.inflight == nil {
+		r.inflight = map[string]*keyLock{}
+	}
+	m := r.inflight[key]
+	if m == nil {
+		m = &keyLock{}
+		r.inflight[key] = m
+	}
+	m.n++
+	r.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		r.mu.Lock()
+		if m.n--; m.n == 0 {
+			delete(r.inflight, key)
+		}
+		r.mu.Unlock()
+	}
 }
 
 // run opens the claimed file and runs the pipeline into sink; rejected
@@ -391,7 +431,7 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 	if err := writeFile(reportPath, []byte(report)); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the error report: %w", err))
 	}
-	moved, err := r.moveInput(cl.Path, cl.Marker, dir, name)
+	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
 	if err != nil {
 		return res, fmt.Errorf("moving %s to the error folder: %w", cl.Name, err)
 	}
@@ -437,7 +477,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
 		return res, fmt.Errorf("journal: %w", err)
 	}
-	moved, err := r.moveInput(cl.Path, cl.Marker, dir, name)
+	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
 	if err != nil {
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
@@ -471,9 +511,10 @@ func (r *Runner) giveBack(cl inbox.Claimed, cause error) error {
 	return cause
 }
 
-// moveInput renames the work file (and its done-marker, if any) into dir
-// as name (which the caller chose free) and syncs both folders.
-func (r *Runner) moveInput(work, marker, dir, name string) (string, error) {
+// moveInput renames the work file into dir as name (or a free name like
+// it), its done-marker (if any) beside it as markerName (or a free name
+// like it), and syncs both folders.
+func (r *Runner) moveInput(work, marker, markerName, dir, name string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -490,7 +531,7 @@ func (r *Runner) moveInput(work, marker, dir, name string) (string, error) {
 	}
 	if marker != "" {
 		// The marker has done its job; keep it beside the input.
-		if mname, err := freeName(dir, filepath.Base(dst)+".marker", ""); err == nil {
+		if mname, err := freeName(dir, markerName, ""); err == nil {
 			_ = os.Rename(marker, filepath.Join(dir, mname))
 		}
 	}
