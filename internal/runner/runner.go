@@ -106,9 +106,10 @@ type Runner struct {
 	crashAt func(stage string) error
 }
 
-// New compiles nothing: it takes the project, its compiled pipelines and
-// the journal, and computes each pipeline's configuration hash (SHA-256 of
-// the pipeline file's bytes followed by ferry.yaml's bytes).
+// New returns a Runner for the project, its compiled pipelines (by name)
+// and the journal, with Workers from the project and Owner "host:pid". It
+// computes each pipeline's configuration hash: the SHA-256 of the pipeline
+// file's bytes followed by ferry.yaml's bytes.
 func New(proj *transform.Project, pipelines map[string]*transform.Pipeline, j journal.Journal) (*Runner, error) {
 	r := &Runner{Project: proj, Pipelines: pipelines, Journal: j, ConfigHashes: map[string]string{}, Workers: proj.Workers}
 	projBytes, err := os.ReadFile(proj.File)
