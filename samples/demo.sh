@@ -40,6 +40,12 @@ echo "== A pipeline (samples/example): Sage articles → Smartstore product impo
 (cd example && run lint && run test && run preview inbox/sage/artikel/artikel.csv --pipeline artikel-to-products -n 3 \
   && run convert --pipeline artikel-to-products inbox/sage/artikel/artikel.csv ../outbox/smartstore/artikel-products.csv)
 echo
+echo "== ferry run: every finished inbox file once through its pipeline (a bad one goes to error/ with a report)"
+cp bad/artikel-bad-decimal.csv example/inbox/sage/artikel/
+(cd example && { run run || true; } && echo "--- example/error/artikel-to-products/artikel-bad-decimal.csv.error.txt" \
+  && cat error/artikel-to-products/artikel-bad-decimal.csv.error.txt && echo "--- example/ after the run:" \
+  && find archive error outbox -type f | sort)
+echo
 echo "== The outbox ($demo/outbox)"
 find outbox -type f | sort | while read -r f; do printf '%8s  %s\n' "$(wc -c < "$f")" "$f"; done
 echo

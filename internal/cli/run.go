@@ -91,7 +91,10 @@ error folder), 2 configuration error.`,
 					}
 					fmt.Fprintf(c.Stdout, "done       %s  %s: %s → %s (archived: %s)\n", res.Pipeline, res.File, counts, strings.Join(outs, ", "), rel(res.Moved))
 				case runner.Failed:
-					fmt.Fprintf(c.Stdout, "failed     %s  %s: %s; nothing written → %s (report: %s)\n", res.Pipeline, res.File, counts, rel(res.Moved), rel(res.Report))
+					// Records that had passed before the file failed were not
+					// written either: only the refused count means anything.
+					fmt.Fprintf(c.Stdout, "failed     %s  %s: %d in, %d refused; nothing written → %s (report: %s)\n",
+						res.Pipeline, res.File, res.Counts.In, res.Counts.Rejected, rel(res.Moved), rel(res.Report))
 				case runner.Duplicate:
 					fmt.Fprintf(c.Stdout, "duplicate  %s  %s: already processed, not again → %s (note: %s)\n", res.Pipeline, res.File, rel(res.Moved), rel(res.Report))
 				}
