@@ -108,3 +108,50 @@ func (r *RejectsWriter) Close() error {
 	}
 	return r.err
 }
+
+// RejectsFile is a RejectsWriter whose file is created on the first
+// refused record, so that a run without refusals leaves no empty file. Its
+// first error sticks and is returned by Close.
+type RejectsFile struct {
+	create func() (io.Writer, error)
+	w      *RejectsWriter
+	err    error
+}
+
+// NewRejectsFile returns a RejectsFile that calls create for its file.
+func NewRejectsFile(create func() (io.Writer, error)) *RejectsFile {
+	return &RejectsFile{create: create}
+}
+
+// Add writes one refused record with its error (see RejectsWriter.Add).
+func (f *RejectsFile) Add(rec *formats.Record, err error) {
+	if f.err != nil {
+		return
+	}
+	if f.w == nil {
+		var out io.Writer
+		if out, f.err = f.create(); f.err != nil {
+			return
+		}
+		f.w = NewRejectsWriter(out)
+	}
+	f.err = f.w.Add(rec, err)
+}
+
+// Count returns how many records were written.
+func (f *RejectsFile) Count() int {
+	if f.w == nil {
+		return 0
+	}
+	return f.w.Count()
+}
+
+// Close flushes the file, if one was created, and returns the first error.
+func (f *RejectsFile) Close() error {
+	if f.w != nil {
+		if err := f.w.Close(); f.err == nil {
+			f.err = err
+		}
+	}
+	return f.err
+}

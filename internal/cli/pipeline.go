@@ -306,12 +306,13 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 	defer sink.batch.Abort()
 	// on_error reject: refused records go to a rejects file beside the
 	// output (committed with it); skip: they are only listed.
-	var rejects *transform.RejectsWriter
-	var rejectsErr error
 	rejectsPath := filepath.Join(out, "rejected-"+strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))+".csv")
 	if single {
 		rejectsPath = out + ".rejected.csv"
 	}
+	rejects := transform.NewRejectsFile(func() (io.Writer, error) {
+		return sink.batch.Create(filepath.Dir(rejectsPath), filepath.Base(rejectsPath))
+	})
 	start := time.Now()
 	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
 		Warn: func(msg string) { fmt.Fprintln(c.Stderr, "ferry: warning:", msg) },
@@ -321,21 +322,11 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 				return
 			}
 			fmt.Fprintln(c.Stderr, "ferry: rejected:", err)
-			if rejects == nil && rejectsErr == nil {
-				var w io.Writer
-				if w, rejectsErr = sink.batch.Create(filepath.Dir(rejectsPath), filepath.Base(rejectsPath)); rejectsErr == nil {
-					rejects = transform.NewRejectsWriter(w)
-				}
-			}
-			if rejects != nil && rejectsErr == nil {
-				rejectsErr = rejects.Add(rec, err)
-			}
+			rejects.Add(rec, err)
 		},
 	})
-	if err == nil && rejects != nil {
-		if err = rejects.Close(); err == nil {
-			err = rejectsErr
-		}
+	if cerr := rejects.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		var fe *transform.FileError
@@ -355,7 +346,7 @@ func (c *CLI) convertPipeline(ctx context.Context, fl convertFlags, in, out stri
 		if st.Warnings > 0 {
 			warnings = fmt.Sprintf(", %d warning(s)", st.Warnings)
 		}
-		if rejects != nil {
+		if rejects.Count() > 0 {
 			fmt.Fprintf(c.Stderr, "ferry: %d refused record(s) with their errors: %s\n", rejects.Count(), rejectsPath)
 		}
 		fmt.Fprintf(c.Stderr, "ferry: %s → %s (pipeline %s): %d records in, %d out, %d refused%s (%s)\n",

@@ -352,30 +352,20 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	if err != nil {
 		return transform.Stats{}, err
 	}
-	var rejects *transform.RejectsWriter
-	var rejectsErr error
+	rejects := transform.NewRejectsFile(func() (io.Writer, error) {
+		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
+	})
 	log := r.log()
 	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
 		Rejected: func(rec *formats.Record, err error) {
-			if p.Config.OnError != "reject" {
-				return
-			}
-			if rejects == nil && rejectsErr == nil {
-				var w io.Writer
-				if w, rejectsErr = sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv"); rejectsErr == nil {
-					rejects = transform.NewRejectsWriter(w)
-				}
-			}
-			if rejects != nil && rejectsErr == nil {
-				rejectsErr = rejects.Add(rec, err)
+			if p.Config.OnError == "reject" {
+				rejects.Add(rec, err)
 			}
 		},
 	})
-	if err == nil && rejects != nil {
-		if err = rejects.Close(); err == nil {
-			err = rejectsErr
-		}
+	if cerr := rejects.Close(); err == nil {
+		err = cerr
 	}
 	return st, err
 }
