@@ -205,7 +205,12 @@ func LoadProject(path string) (*Project, error) {
 		return nil, err
 	}
 	var errs ConfigErrors
-	dir := filepath.Dir(path)
+	// Absolute, so that the paths the runtime records in the journal mean
+	// the same whatever folder a later command is started in.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
 	var pf projectFile
 	doc, es := v.decodeFile(path, filepath.Base(path), schemas.Project, &pf)
 	if len(es) > 0 {
@@ -284,7 +289,11 @@ func LoadPipeline(path string) (*PipelineConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, errs := v.loadPipeline(path, filepath.Dir(path), DefaultSettle)
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	pc, errs := v.loadPipeline(path, dir, DefaultSettle)
 	if len(errs) > 0 {
 		return nil, errs
 	}
