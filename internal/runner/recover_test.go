@@ -324,4 +324,37 @@ func TestRecoverCrashRegressions(t *testing.T) {
 			t.Errorf("unfinished entries left: %+v", un)
 		}
 	})
+
+	// The same for a duplicate's note: killed after the note was written,
+	// before the input moved beside it.
+	t.Run("note-before-move", func(t *testing.T) {
+		e := newEnv(t, nil)
+		input := read(t, e.path(inboxRel+"/artikel.csv"))
+		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); err != nil {
+			t.Fatal(err)
+		}
+		e.drop("artikel.csv", input)
+		e.r.crashAt = func(stage string) error {
+			if stage == "noted" {
+				return errCrash
+			}
+			return nil
+		}
+		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); !errors.Is(err, errCrash) {
+			t.Fatalf("ProcessFile: %v", err)
+		}
+		e.open()
+		if _, err := e.r.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.r.RunOnce(ctx, nil)
+		if err != nil || sum.Duplicates != 1 {
+			t.Fatalf("%+v %v", sum, err)
+		}
+		arch := "archive/" + pipeName + "/2026-03-16/"
+		same(t, e.files(), []string{arch + "artikel (2).csv", arch + "artikel (2).csv.duplicate.txt", arch + "artikel.csv", outRel})
+		if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
+			t.Errorf("unfinished entries left: %+v", un)
+		}
+	})
 }

@@ -102,7 +102,7 @@ type Runner struct {
 
 	// crashAt is a test seam: called after each journaled stage
 	// ("claimed", "staged", "published") and after a failed file's report
-	// is written ("reported"); an error stops ProcessFile right there, as a
+	// is written ("reported") or a duplicate's note ("noted"); an error stops ProcessFile right there, as a
 	// crash would.
 	crashAt func(stage string) error
 }
@@ -467,6 +467,9 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	notePath := filepath.Join(dir, name+".duplicate.txt")
 	if err := writeFile(notePath, []byte(b.String())); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
+	}
+	if err := r.crash("noted"); err != nil {
+		return res, err
 	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, nil); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
