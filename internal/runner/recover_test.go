@@ -240,3 +240,121 @@ func TestDoneMarker(t *testing.T) {
 	arch := "archive/" + pipeName + "/2026-03-16/"
 	same(t, e.files(), []string{arch + "artikel.csv", arch + "artikel.csv.done", outRel})
 }
+
+// The crash test (internal/cli/crash_test.go) killed `ferry run` at points
+// that TestRecover's stages did not cover; each case below is one of them,
+// reproduced deterministically.
+func TestRecoverCrashRegressions(t *testing.T) {
+	ctx := context.Background()
+	errDir := "error/" + pipeName + "/"
+
+	// Killed while the pipeline wrote its outputs: the temp files were
+	// not journaled yet (Staged comes after), and stayed in the outbox.
+	t.Run("temp-before-staged", func(t *testing.T) {
+		e := newEnv(t, nil)
+		cl := e.claim("artikel.csv")
+		if _, err := e.j.Claim(ctx, journal.ClaimInfo{Pipeline: pipeName, Original: filepath.Join(cl.Dir, cl.Name), Work: cl.Path, SHA256: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(e.path(outRel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(filepath.Dir(e.path(outRel)), ".ferry-artikel-products.csv.123.tmp")
+		rej := e.path(errDir + ".ferry-artikel.csv.rejected.csv.456.tmp")
+		for _, p := range []string{tmp, rej} {
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, []byte("half"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.open()
+		if _, err := e.r.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		same(t, e.files(), []string{inboxRel + "/artikel.csv"})
+	})
+
+	// Killed between inbox.Claim's rename and the journal's Claim: the
+	// input lay in the work folder with no entry, and was never processed.
+	t.Run("claimed-not-journaled", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.claim("artikel.csv")
+		e.open()
+		rec, err := e.r.Recover(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec) != 1 || rec[0].Action != "put back" || rec[0].Path != e.path(inboxRel+"/artikel.csv") {
+			t.Fatalf("recovered %+v", rec)
+		}
+		sum, err := e.r.RunOnce(ctx, nil)
+		if err != nil || sum.Done != 1 {
+			t.Fatalf("%+v %v", sum, err)
+		}
+		same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+	})
+
+	// Killed after a bad file's report was written, before the input moved
+	// beside it: the next attempt wrote "name (2).csv" and a second report.
+	t.Run("report-before-move", func(t *testing.T) {
+		e := newEnv(t, nil)
+		os.Remove(e.path(inboxRel + "/artikel.csv"))
+		bad := read(t, filepath.Join(badDir, "artikel-bad-decimal.csv"))
+		e.drop("artikel-bad-decimal.csv", bad)
+		e.r.crashAt = func(stage string) error {
+			if stage == "reported" {
+				return errCrash
+			}
+			return nil
+		}
+		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel-bad-decimal.csv")); !errors.Is(err, errCrash) {
+			t.Fatalf("ProcessFile: %v", err)
+		}
+		e.open()
+		if _, err := e.r.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.r.RunOnce(ctx, nil)
+		if err != nil || sum.Failed != 1 {
+			t.Fatalf("%+v %v", sum, err)
+		}
+		moved := errDir + "artikel-bad-decimal.csv"
+		same(t, e.files(), []string{moved, moved + ".error.txt"})
+		if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
+			t.Errorf("unfinished entries left: %+v", un)
+		}
+	})
+
+	// The same for a duplicate's note: killed after the note was written,
+	// before the input moved beside it.
+	t.Run("note-before-move", func(t *testing.T) {
+		e := newEnv(t, nil)
+		input := read(t, e.path(inboxRel+"/artikel.csv"))
+		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); err != nil {
+			t.Fatal(err)
+		}
+		e.drop("artikel.csv", input)
+		e.r.crashAt = func(stage string) error {
+			if stage == "noted" {
+				return errCrash
+			}
+			return nil
+		}
+		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); !errors.Is(err, errCrash) {
+			t.Fatalf("ProcessFile: %v", err)
+		}
+		e.open()
+		if _, err := e.r.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.r.RunOnce(ctx, nil)
+		if err != nil || sum.Duplicates != 1 {
+			t.Fatalf("%+v %v", sum, err)
+		}
+		arch := "archive/" + pipeName + "/2026-03-16/"
+		same(t, e.files(), []string{arch + "artikel (2).csv", arch + "artikel (2).csv.duplicate.txt", arch + "artikel.csv", outRel})
+		if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
+			t.Errorf("unfinished entries left: %+v", un)
+		}
+	})
+}

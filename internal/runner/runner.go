@@ -101,8 +101,9 @@ type Runner struct {
 	inflight map[string]*keyLock
 
 	// crashAt is a test seam: called after each journaled stage
-	// ("claimed", "staged", "published"); an error stops ProcessFile right
-	// there, as a crash would.
+	// ("claimed", "staged", "published") and after a failed file's report
+	// is written ("reported") or a duplicate's note ("noted"); an error stops ProcessFile right there, as a
+	// crash would.
 	crashAt func(stage string) error
 }
 
@@ -413,14 +414,19 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the error folder: %w", err))
 	}
-	name, err := freeName(dir, cl.Name, ".error.txt")
+	name, err := freeName(dir, cl.Name, "")
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
 	report := Report(cl.Name, runErr)
+	// A report without its input beside it is left by a crash between
+	// writing the report and moving the input: it is replaced.
 	reportPath := filepath.Join(dir, name+".error.txt")
 	if err := writeFile(reportPath, []byte(report)); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the error report: %w", err))
+	}
+	if err := r.crash("reported"); err != nil {
+		return res, err
 	}
 	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
 	if err != nil {
@@ -445,7 +451,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the archive folder: %w", err))
 	}
-	name, err := freeName(dir, cl.Name, ".duplicate.txt")
+	name, err := freeName(dir, cl.Name, "") // a note without its input is left by a crash: replaced
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
@@ -461,6 +467,9 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	notePath := filepath.Join(dir, name+".duplicate.txt")
 	if err := writeFile(notePath, []byte(b.String())); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
+	}
+	if err := r.crash("noted"); err != nil {
+		return res, err
 	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, nil); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))

@@ -1,0 +1,469 @@
+//go:build !windows
+
+package cli
+
+// The crash test: `ferry run` is killed with SIGKILL at random points, then
+// started again until a run finishes; after every kill and every restart
+// nothing may be half-written, lost or doubled, and the end result must be
+// byte-identical to an uninterrupted run's. ferry is this test binary
+// re-executed under the name "ferry" (see TestMain).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ferry-sync/ferry/internal/journal"
+)
+
+const (
+	crashPipeline = "artikel-to-products"
+	crashInbox    = "inbox/sage/artikel"
+	crashOutbox   = "outbox/smartstore/products"
+	crashGood     = 20 // good input files per project
+)
+
+// crashBad are the bad inputs (samples/bad) dropped beside the good ones.
+var crashBad = []string{"artikel-bad-decimal.csv", "artikel-wrong-columns.csv"}
+
+// TestCrashRun is the crash test (issue 4, "How it is verified"). Each
+// iteration takes a fresh copy of a project holding 20 good and 2 bad
+// inputs, kills `ferry run` one to three times after a random delay (up to
+// an uninterrupted run's time), checks the outbox and error folder after
+// each kill, then runs ferry until a run finishes and checks the end state
+// against the clean run. FERRY_CRASH_ITERATIONS and FERRY_CRASH_SEED
+// override the iteration count and the seed of the delays.
+func TestCrashRun(t *testing.T) {
+	// At least this many iterations and this many real kills (a run may
+	// finish before its kill: then the loop goes on).
+	iterations, minKills := 50, 50
+	if testing.Short() {
+		iterations, minKills = 10, 10
+	}
+	if s := os.Getenv("FERRY_CRASH_ITERATIONS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iterations = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("FERRY_CRASH_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (FERRY_CRASH_SEED=%d reproduces the delays, not the timing)", seed, seed)
+
+	start := time.Now()
+	tmpl := t.TempDir()
+	inputs := makeCrashProject(t, tmpl)
+
+	// The expected outcome: one uninterrupted run.
+	clean := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "clean"))
+	t0 := time.Now()
+	code, out := runFerry(t, clean)
+	cleanTime := time.Since(t0)
+	if code != ExitFailed {
+		t.Fatalf("clean run: exit %d, want %d (two bad files)\n%s", code, ExitFailed, out)
+	}
+	want := crashSnapshot(t, clean)
+	if n := len(want.outbox); n != crashGood {
+		t.Fatalf("clean run wrote %d outputs, want %d\n%s", n, crashGood, out)
+	}
+	checkCrashFinal(t, clean, inputs, want)
+	t.Logf("clean run: %v", cleanTime)
+
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	kills, finishedEarly := 0, 0
+	i := 0
+	defer func() { t.Logf("%d iterations", i) }()
+	for ; i < iterations || kills < minKills; i++ {
+		if i >= 4*max(iterations, minKills) {
+			t.Fatalf("%d iterations gave only %d kills", i, kills)
+		}
+		dir := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "it"))
+		// One to three killed runs, each followed by the checks, then runs
+		// until one finishes.
+		for k := range 1 + rng.IntN(3) {
+			delay := time.Duration(rng.Int64N(int64(cleanTime) + 1))
+			finished := killFerry(t, dir, delay)
+			if finished {
+				finishedEarly++
+			} else {
+				kills++
+			}
+			if err := checkCrashState(dir, want, true); err != nil {
+				t.Fatalf("iteration %d, kill %d after %v: %v", i, k+1, delay, err)
+			}
+		}
+		code, out := runFerry(t, dir)
+		if code != ExitOK && code != ExitFailed {
+			t.Fatalf("iteration %d: restart exit %d\n%s", i, code, out)
+		}
+		if err := checkCrashState(dir, want, false); err != nil {
+			t.Fatalf("iteration %d after the restart: %v\n%s", i, err, out)
+		}
+		checkCrashFinal(t, dir, inputs, want)
+		if t.Failed() {
+			t.Fatalf("iteration %d after the restart:\n%s", i, out)
+		}
+		os.RemoveAll(dir)
+	}
+	t.Logf("%d kills, %d runs finished before their kill, %v", kills, finishedEarly, time.Since(start).Round(time.Millisecond))
+}
+
+// crashInputs are the input files of a project: name → bytes.
+type crashInputs struct {
+	good, bad map[string][]byte
+}
+
+// makeCrashProject builds the template project in dir: the example with a
+// short settle time, crashGood variants of artikel.csv and the bad files.
+func makeCrashProject(t *testing.T, dir string) crashInputs {
+	t.Helper()
+	samples := filepath.Join("..", "..", "samples")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(samples, "example"))); err != nil {
+		t.Fatal(err)
+	}
+	proj, err := os.ReadFile(filepath.Join(dir, "ferry.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj = bytes.Replace(proj, []byte("version: 1\n"), []byte("version: 1\nsettle: 10ms\n"), 1)
+	if !bytes.Contains(proj, []byte("settle: 10ms")) {
+		t.Fatal("ferry.yaml of the example has no \"version: 1\" line")
+	}
+	writeFile(t, filepath.Join(dir, "ferry.yaml"), proj)
+	inbox := filepath.Join(dir, filepath.FromSlash(crashInbox))
+	base, err := os.ReadFile(filepath.Join(inbox, "artikel.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(inbox, "artikel.csv")); err != nil {
+		t.Fatal(err)
+	}
+	in := crashInputs{good: map[string][]byte{}, bad: map[string][]byte{}}
+	for i := range crashGood {
+		// Different content (and so a different output) per file: the
+		// article names carry the file's number.
+		b := bytes.ReplaceAll(base, []byte("Kaffeebecher"), fmt.Appendf(nil, "Kaffeebecher %02d", i))
+		b = bytes.ReplaceAll(b, []byte("Untersetzer"), fmt.Appendf(nil, "Untersetzer %02d", i))
+		name := fmt.Sprintf("artikel-%02d.csv", i)
+		in.good[name] = b
+		writeFile(t, filepath.Join(inbox, name), b)
+	}
+	for _, name := range crashBad {
+		b, err := os.ReadFile(filepath.Join(samples, "bad", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.bad[name] = b
+		writeFile(t, filepath.Join(inbox, name), b)
+	}
+	return in
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyCrashProject copies the template into dst (modification times are
+// not kept, which does not matter: the files are settled by the time ferry
+// looks twice).
+func copyCrashProject(t *testing.T, tmpl, dst string) string {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(tmpl)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// ferryCmd returns `ferry run` in dir: this test binary named "ferry".
+func ferryCmd(t *testing.T, dir string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "run")
+	cmd.Args[0] = "ferry"
+	cmd.Dir = dir
+	// Under -race the child would sleep 1 s before exiting (atexit_sleep_ms);
+	// a race it finds still makes it exit 66, which fails the test.
+	cmd.Env = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// runFerry runs `ferry run` in dir to its end and returns its exit code
+// and output.
+func runFerry(t *testing.T, dir string) (int, string) {
+	t.Helper()
+	cmd, out := ferryCmd(t, dir)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee) && ee.Exited():
+		return ee.ExitCode(), out.String()
+	}
+	t.Fatalf("ferry run: %v\n%s", err, out)
+	return 0, ""
+}
+
+// killFerry starts `ferry run` in dir and kills it with SIGKILL after delay;
+// it reports whether the run had finished by itself before that.
+func killFerry(t *testing.T, dir string, delay time.Duration) bool {
+	t.Helper()
+	cmd, out := ferryCmd(t, dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !(errors.As(err, &ee) && ee.Exited() && ee.ExitCode() == ExitFailed) {
+			t.Fatalf("ferry run (not killed): %v\n%s", err, out)
+		}
+		return true
+	case <-timer.C:
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Fatal(err)
+	}
+	err := <-done
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return false
+		}
+	}
+	// It ended on its own just before the signal.
+	if err != nil && !(errors.As(err, &ee) && ee.Exited() && ee.ExitCode() == ExitFailed) {
+		t.Fatalf("ferry run (not killed): %v\n%s", err, out)
+	}
+	return true
+}
+
+// crashResult is what a run left in a project: relative path → bytes.
+type crashResult struct {
+	outbox, errors, archive map[string][]byte
+}
+
+func crashSnapshot(t *testing.T, dir string) crashResult {
+	t.Helper()
+	var r crashResult
+	var err error
+	for _, x := range []struct {
+		m   *map[string][]byte
+		rel string
+	}{{&r.outbox, crashOutbox}, {&r.errors, "error"}, {&r.archive, "archive"}} {
+		if *x.m, err = readTree(filepath.Join(dir, filepath.FromSlash(x.rel))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// readTree reads every file below root (missing root: none).
+func readTree(root string) (map[string][]byte, error) {
+	m := map[string][]byte{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && path == root {
+			return filepath.SkipDir
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		m[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	return m, err
+}
+
+// checkCrashState checks what must hold at any time between runs: every
+// output in the outbox equals the clean run's, every report in the error
+// folder equals the clean run's. Temp files (.ferry-*, which importers
+// ignore) may be left by a killed run (tempOK) but never by one that
+// finished: its recovery removes or publishes them.
+func checkCrashState(dir string, want crashResult, tempOK bool) error {
+	outs, err := readTree(filepath.Join(dir, filepath.FromSlash(crashOutbox)))
+	if err != nil {
+		return err
+	}
+	for name, b := range outs {
+		if strings.HasPrefix(filepath.Base(name), ".ferry-") {
+			if tempOK {
+				continue
+			}
+			return fmt.Errorf("temp file %s visible in the outbox after a finished run", name)
+		}
+		w, ok := want.outbox[name]
+		if !ok {
+			return fmt.Errorf("outbox: unexpected file %s", name)
+		}
+		if !bytes.Equal(b, w) {
+			return fmt.Errorf("outbox: %s differs from the clean run's:\n%s", name, lineDiffs(w, b))
+		}
+	}
+	errs, err := readTree(filepath.Join(dir, "error"))
+	if err != nil {
+		return err
+	}
+	for name, b := range errs {
+		if strings.HasPrefix(filepath.Base(name), ".ferry-") {
+			if tempOK {
+				continue
+			}
+			return fmt.Errorf("temp file %s left in the error folder after a finished run", name)
+		}
+		w, ok := want.errors[name]
+		if !ok {
+			return fmt.Errorf("error folder: unexpected file %s", name)
+		}
+		if !bytes.Equal(b, w) {
+			return fmt.Errorf("error folder: %s differs from the clean run's:\n%s", name, lineDiffs(w, b))
+		}
+	}
+	return nil
+}
+
+// checkCrashFinal checks a project after a run that finished: inbox and
+// work folder empty, every good input archived exactly once (same bytes),
+// every bad input in the error folder exactly once with its report, the
+// outbox and error folder identical to the clean run's, no unfinished
+// journal entry.
+func checkCrashFinal(t *testing.T, dir string, in crashInputs, want crashResult) {
+	t.Helper()
+	got := crashSnapshot(t, dir)
+	for _, sub := range []string{crashInbox, ".ferry/work"} {
+		left, err := readTree(filepath.Join(dir, filepath.FromSlash(sub)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) > 0 {
+			t.Errorf("%s still holds %s", sub, strings.Join(sortedKeys(left), ", "))
+		}
+	}
+	if d := diffTrees(want.outbox, got.outbox); d != "" {
+		t.Errorf("outbox differs from the clean run's:\n%s", d)
+	}
+	if d := diffTrees(want.errors, got.errors); d != "" {
+		t.Errorf("error folder differs from the clean run's:\n%s", d)
+	}
+	for name, b := range in.bad {
+		rep := crashPipeline + "/" + name + ".error.txt"
+		if !bytes.Equal(got.errors[crashPipeline+"/"+name], b) {
+			t.Errorf("error folder: %s is missing or differs from the input", name)
+		}
+		if len(got.errors[rep]) == 0 {
+			t.Errorf("error folder: report %s missing", rep)
+		}
+	}
+	if n := len(got.errors); n != 2*len(in.bad) {
+		t.Errorf("error folder holds %d files, want %d: %s", n, 2*len(in.bad), strings.Join(sortedKeys(got.errors), ", "))
+	}
+	// The archive: <pipeline>/<date>/<name>, each good input once.
+	archived := map[string]int{}
+	for rel, b := range got.archive {
+		name := rel[strings.LastIndex(rel, "/")+1:]
+		if w, ok := in.good[name]; !ok || !bytes.Equal(w, b) {
+			t.Errorf("archive: unexpected file %s", rel)
+			continue
+		}
+		archived[name]++
+	}
+	for name := range in.good {
+		if archived[name] != 1 {
+			t.Errorf("archive: %s is there %d times, want once", name, archived[name])
+		}
+	}
+	j, err := journal.Open(filepath.Join(dir, "state", "journal.db"), journal.Options{Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	un, err := j.Unfinished(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range un {
+		t.Errorf("journal: entry %d (%s) is unfinished: %s", e.ID, filepath.Base(e.Original), e.State)
+	}
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// diffTrees lists the files missing, extra or different in got.
+func diffTrees(want, got map[string][]byte) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(want) {
+		g, ok := got[k]
+		switch {
+		case !ok:
+			fmt.Fprintf(&b, "  missing %s\n", k)
+		case !bytes.Equal(g, want[k]):
+			fmt.Fprintf(&b, "  %s differs:\n%s", k, lineDiffs(want[k], g))
+		}
+	}
+	for _, k := range sortedKeys(got) {
+		if _, ok := want[k]; !ok {
+			fmt.Fprintf(&b, "  extra %s\n", k)
+		}
+	}
+	return b.String()
+}
+
+// lineDiffs shows the first differing line of two texts.
+func lineDiffs(want, got []byte) string {
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("    line %d: want %q\n    line %d: got  %q\n", i+1, w, i+1, g)
+		}
+	}
+	return "    (same lines)\n"
+}
