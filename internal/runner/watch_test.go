@@ -395,3 +395,52 @@ func TestWatchReload(t *testing.T) {
 	w.hup(reload)
 	w.log.waitFor(t, `msg="configuration reloaded"`, 2)
 }
+
+// Many files dropped at once, two workers, a FIFO inbox: each file is
+// processed exactly once, in order of age.
+func TestWatchManyFilesFIFO(t *testing.T) {
+	e := newEnv(t, func(s string) string {
+		return strings.Replace(s, "  encoding: windows-1252\n", "  encoding: windows-1252\n  fifo: true\n", 1)
+	})
+	input := read(t, e.path(inboxRel+"/artikel.csv"))
+	os.Remove(e.path(inboxRel + "/artikel.csv"))
+	e.r.Workers = 2
+	w := e.watch(WatchOptions{})
+	const n = 30
+	base := time.Date(2026, 3, 16, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		name := fmt.Sprintf("f%02d.csv", n-1-i)                                                     // names against the age order
+		e.drop(name, bytes.Replace(input, []byte("\n000815;"), fmt.Appendf(nil, "\n9%05d;", i), 1)) // distinct content
+		mt := base.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(filepath.Join(e.path(inboxRel), name), mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.round()
+	e.advance(2 * time.Second)
+	w.round()
+	w.log.waitFor(t, doneLine, n)
+	for range 2 {
+		e.advance(2 * time.Second)
+		w.round()
+	}
+	w.stop(t)
+	if c := w.log.count(`msg=done`); c != n {
+		t.Errorf("%d done lines, want %d", c, n)
+	}
+	lines := regexp.MustCompile(`msg=done pipeline=\S+ file=(f\d\d)`).FindAllStringSubmatch(w.log.String(), -1)
+	for i, m := range lines {
+		if want := fmt.Sprintf("f%02d", n-1-i); m[1] != want {
+			t.Errorf("file %d done was %s, want %s (oldest first)", i, m[1], want)
+		}
+	}
+	es := e.entries()
+	if len(es) != n {
+		t.Errorf("%d journal entries", len(es))
+	}
+	for _, en := range es {
+		if en.State != journal.StateDone {
+			t.Errorf("entry %d: %s", en.ID, en.State)
+		}
+	}
+}
