@@ -11,8 +11,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,13 +158,15 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 		if !forced && now == stamp {
 			return
 		}
-		stamp = now
+		stamp = now // taken before loading: an edit during the load is seen next time
 		next, newFiles, err := reloadEngine(opt.Load, e.r)
 		if err != nil {
 			logProblems(log, err)
 			return
 		}
-		files, stamp = newFiles, fingerprint(newFiles)
+		if !slices.Equal(files, newFiles) {
+			files, stamp = newFiles, fingerprint(newFiles)
+		}
 		pending = next
 	}
 
@@ -272,8 +276,9 @@ func logProblems(log interface {
 }
 
 // configFiles lists the files whose change means the configuration
-// changed: ferry.yaml, the folders of the pipeline files (a pipeline added
-// or removed), the pipeline files and the lookup tables.
+// changed: ferry.yaml, the folders of the pipeline files (whose YAML files
+// fingerprint lists, so that a pipeline added, removed or edited counts),
+// the pipeline files and the lookup tables.
 func configFiles(proj *transform.Project, pipes map[string]*transform.Pipeline) []string {
 	if proj == nil {
 		return nil
@@ -309,20 +314,40 @@ func configFiles(proj *transform.Project, pipes map[string]*transform.Pipeline) 
 }
 
 // fingerprint describes the files' sizes and modification times (or their
-// absence) in one string.
+// absence) in one string; for a folder, those of its YAML files.
 func fingerprint(files []string) string {
 	var b strings.Builder
-	for _, f := range files {
-		b.WriteString(f)
+	stamp := func(name string, st fs.FileInfo, err error) {
+		b.WriteString(name)
 		b.WriteByte(0)
-		if st, err := os.Stat(f); err == nil {
-			b.WriteString(strconv.FormatInt(st.Size(), 10))
-			b.WriteByte(' ')
-			b.WriteString(strconv.FormatInt(st.ModTime().UnixNano(), 10))
-		} else {
-			b.WriteString("-")
+		if err != nil {
+			b.WriteString("-\n")
+			return
 		}
+		b.WriteString(strconv.FormatInt(st.Size(), 10))
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatInt(st.ModTime().UnixNano(), 10))
 		b.WriteByte('\n')
+	}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil || !st.IsDir() {
+			stamp(f, st, err)
+			continue
+		}
+		ents, err := os.ReadDir(f)
+		if err != nil {
+			stamp(f, nil, err)
+			continue
+		}
+		for _, e := range ents {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+				continue
+			}
+			st, err := e.Info()
+			stamp(filepath.Join(f, e.Name()), st, err)
+		}
 	}
 	return b.String()
 }

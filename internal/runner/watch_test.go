@@ -409,8 +409,9 @@ func TestWatchManyFilesFIFO(t *testing.T) {
 	const n = 30
 	base := time.Date(2026, 3, 16, 8, 0, 0, 0, time.UTC)
 	for i := range n {
-		name := fmt.Sprintf("f%02d.csv", n-1-i)                                                     // names against the age order
-		e.drop(name, bytes.Replace(input, []byte("\n000815;"), fmt.Appendf(nil, "\n9%05d;", i), 1)) // distinct content
+		name := fmt.Sprintf("f%02d.csv", n-1-i) // names against the age order
+		// distinct content: not a duplicate
+		e.drop(name, bytes.Replace(input, []byte("\n000815;"), fmt.Appendf(nil, "\n9%05d;", i), 1))
 		mt := base.Add(time.Duration(i) * time.Minute)
 		if err := os.Chtimes(filepath.Join(e.path(inboxRel), name), mt, mt); err != nil {
 			t.Fatal(err)
@@ -443,4 +444,34 @@ func TestWatchManyFilesFIFO(t *testing.T) {
 			t.Errorf("entry %d: %s", en.ID, en.State)
 		}
 	}
+}
+
+// A pipeline file added broken, then repaired in place (no rename), is
+// picked up: the pipelines folder's YAML files are part of the check.
+func TestWatchReloadNewPipeline(t *testing.T) {
+	e := newEnv(t, nil)
+	w := e.watch(WatchOptions{Load: e.loader()})
+	w.round()
+	if err := os.MkdirAll(e.path("inbox/extra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(e.dir, "pipelines", "extra.yaml")
+	good := strings.Replace(strings.Replace(string(read(t, filepath.Join(e.dir, "pipelines", pipeName+".yaml"))),
+		"name: "+pipeName, "name: extra", 1), "inbox: inbox/sage/artikel", "inbox: inbox/extra", 1)
+	broken := strings.Replace(good, "fmtDec(deDec(VK1), 2)", "fmtDec(deDec(VK1), 2", 1)
+	if err := os.WriteFile(pf, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.round()
+	w.log.waitFor(t, `msg="configuration problem" problem="pipelines/extra\.yaml:\d+:\d+: `, 1)
+	f, err := os.OpenFile(pf, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(good); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	w.round()
+	w.log.waitFor(t, `msg="configuration reloaded" pipelines=2`, 1)
 }
