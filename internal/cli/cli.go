@@ -95,7 +95,7 @@ Exit codes: 0 success, 1 a file failed (bad data or I/O), 2 usage or configurati
 		Version:       version(),
 	}
 	root.SetVersionTemplate("ferry {{.Version}}\n")
-	root.AddCommand(c.convertCmd(), c.lintCmd(), c.previewCmd(), c.testCmd(), c.runCmd())
+	root.AddCommand(c.convertCmd(), c.lintCmd(), c.previewCmd(), c.testCmd(), c.runCmd(), c.watchCmd())
 	root.AddCommand(c.statusCmd(), c.historyCmd(), c.showCmd(), c.retryCmd())
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +25,22 @@ const (
 	badDir    = "../../samples/bad"
 )
 
-// clock is a fake clock that Sleep advances.
-type clock struct{ t time.Time }
+// clock is a fake clock that Sleep advances; safe for concurrent use
+// (Watch's workers read it while a test advances it).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *clock) Now() time.Time { return c.t }
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
 func (c *clock) Sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 	return nil
 }
