@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,39 +72,16 @@ everything is fine, 2 when anything is wrong. Run it after every edit.`,
 		Example: "  ferry lint\n  ferry lint --config /srv/ferry/ferry.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			proj, err := transform.LoadProject(config)
+			proj, _, err := c.loadAll(config)
 			var problems transform.ConfigErrors
-			if err != nil {
-				var ce transform.ConfigErrors
-				if !errors.As(err, &ce) {
-					return configErr(err)
+			if errors.As(err, &problems) {
+				for _, p := range problems {
+					fmt.Fprintln(c.Stdout, p.Error())
 				}
-				problems = append(problems, ce...)
-			}
-			if proj != nil {
-				for _, pc := range proj.Pipelines {
-					if _, err := transform.Compile(pc, proj, c.functions(proj)); err != nil {
-						var ce transform.ConfigErrors
-						if errors.As(err, &ce) {
-							problems = append(problems, ce...)
-						} else {
-							return configErr(err)
-						}
-					}
-				}
-			}
-			sort.SliceStable(problems, func(i, j int) bool {
-				a, b := problems[i], problems[j]
-				if a.File != b.File {
-					return a.File < b.File
-				}
-				return a.Pos.Line < b.Pos.Line || (a.Pos.Line == b.Pos.Line && a.Pos.Col < b.Pos.Col)
-			})
-			for _, p := range problems {
-				fmt.Fprintln(c.Stdout, p.Error())
-			}
-			if len(problems) > 0 {
 				return configErr(fmt.Errorf("%s: %d problem(s)", config, len(problems)))
+			}
+			if err != nil {
+				return configErr(err)
 			}
 			fmt.Fprintf(c.Stdout, "%s: %d pipeline(s), no problems\n", config, len(proj.Pipelines))
 			return nil

@@ -14,7 +14,6 @@ import (
 
 	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/runner"
-	"github.com/ferry-sync/ferry/transform"
 )
 
 func (c *CLI) runCmd() *cobra.Command {
@@ -37,17 +36,9 @@ error folder), 2 configuration error.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			proj, err := transform.LoadProject(config)
+			proj, pipes, err := c.loadAll(config)
 			if err != nil {
 				return configErr(err)
-			}
-			pipes := map[string]*transform.Pipeline{}
-			for _, pc := range proj.Pipelines {
-				p, err := transform.Compile(pc, proj, c.functions(proj))
-				if err != nil {
-					return configErr(err)
-				}
-				pipes[pc.Name] = p
 			}
 			for _, n := range pipelines {
 				if pipes[n] == nil {
