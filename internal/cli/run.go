@@ -4,6 +4,7 @@ package cli
 // every ready file in the inboxes once, and exit.
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferry-sync/ferry/internal/fsutil"
 	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/runner"
 )
@@ -45,6 +47,11 @@ error folder), 2 configuration error.`,
 					return configErr(fmt.Errorf("%s has no pipeline %q", config, n))
 				}
 			}
+			lock, err := lockProject(proj.Journal, config)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
 			if err != nil {
 				return failed(err)
@@ -103,4 +110,20 @@ error folder), 2 configuration error.`,
 	cmd.Flags().StringVarP(&config, "config", "c", "ferry.yaml", "the project file")
 	cmd.Flags().StringSliceVarP(&pipelines, "pipeline", "p", nil, "process only these pipelines (repeatable)")
 	return cmd
+}
+
+// lockProject makes sure that only one ferry run or ferry watch works on a
+// configuration at a time: recovery at start treats every unfinished
+// journal entry as its own, which is only true for a single instance. The
+// lock lies beside the journal; the OS releases it when the process ends,
+// however it ends.
+func lockProject(journalPath, config string) (*fsutil.Lock, error) {
+	l, err := fsutil.TryLock(journalPath + ".lock")
+	if errors.Is(err, fsutil.ErrLocked) {
+		return nil, failed(fmt.Errorf("another ferry run or ferry watch is already working on %s: %v; wait until it has finished (ferry watch handles new files by itself) or stop it", config, err))
+	}
+	if err != nil {
+		return nil, failed(err)
+	}
+	return l, nil
 }

@@ -57,6 +57,11 @@ configuration has problems at the start.`,
 				}
 				return configErr(err)
 			}
+			lock, err := lockProject(proj.Journal, config)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
 			if err != nil {
 				return failed(err)
