@@ -15,6 +15,7 @@ import (
 type mapStep struct {
 	names []string
 	progs []*program
+	index int // the step's place: keys its per-file record slab
 }
 
 func newMapStep(sc *stepContext) (Step, error) {
@@ -22,11 +23,36 @@ func newMapStep(sc *stepContext) (Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mapStep{names: names, progs: progs}, nil
+	return &mapStep{names: names, progs: progs, index: sc.index}, nil
+}
+
+// recordSlab hands out output records and their fields from blocks of 64,
+// so that a mapped record costs no allocation of its own. Each record's
+// field slice has its capacity cut to its length: a later step that adds a
+// field reallocates instead of writing into the next record.
+type recordSlab struct {
+	recs   []formats.Record
+	fields []formats.Field
+}
+
+const slabRecords = 64
+
+func (s *recordSlab) next(nfields int) *formats.Record {
+	if len(s.recs) == 0 {
+		s.recs = make([]formats.Record, slabRecords)
+		s.fields = make([]formats.Field, slabRecords*nfields)
+	}
+	r := &s.recs[0]
+	s.recs = s.recs[1:]
+	r.Fields = s.fields[:nfields:nfields]
+	s.fields = s.fields[nfields:]
+	return r
 }
 
 func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
-	out := &formats.Record{Fields: make([]formats.Field, len(m.names)), Pos: r.Pos}
+	slab := st.StateFor(m.index, func() any { return &recordSlab{} }).(*recordSlab)
+	out := slab.next(len(m.names))
+	out.Pos = r.Pos
 	for i, p := range m.progs {
 		v, pos, err := evalField(p, r, st)
 		if err != nil {
