@@ -16,6 +16,7 @@ import (
 	"github.com/ferry-sync/ferry/internal/fsutil"
 	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/runner"
+	"github.com/ferry-sync/ferry/transform"
 )
 
 func (c *CLI) runCmd() *cobra.Command {
@@ -47,20 +48,11 @@ error folder), 2 configuration error.`,
 					return configErr(fmt.Errorf("%s has no pipeline %q", config, n))
 				}
 			}
-			lock, err := lockProject(proj.Journal, config)
+			r, done, err := openRunner(proj, pipes, config)
 			if err != nil {
 				return err
 			}
-			defer lock.Unlock()
-			j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
-			if err != nil {
-				return failed(err)
-			}
-			defer j.Close()
-			r, err := runner.New(proj, pipes, j)
-			if err != nil {
-				return configErr(err)
-			}
+			defer done()
 			r.Log = slog.New(slog.DiscardHandler)
 			rel := func(p string) string {
 				if p == "" {
@@ -110,6 +102,29 @@ error folder), 2 configuration error.`,
 	cmd.Flags().StringVarP(&config, "config", "c", "ferry.yaml", "the project file")
 	cmd.Flags().StringSliceVarP(&pipelines, "pipeline", "p", nil, "process only these pipelines (repeatable)")
 	return cmd
+}
+
+// openRunner takes the configuration's lock, opens its journal and builds
+// the runner that ferry run and ferry watch use; done releases both.
+func openRunner(proj *transform.Project, pipes map[string]*transform.Pipeline, config string) (r *runner.Runner, done func(), err error) {
+	lock, err := lockProject(proj.Journal, config)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
+	if err != nil {
+		_ = lock.Unlock()
+		return nil, nil, failed(err)
+	}
+	done = func() {
+		_ = j.Close()
+		_ = lock.Unlock()
+	}
+	if r, err = runner.New(proj, pipes, j); err != nil {
+		done()
+		return nil, nil, configErr(err)
+	}
+	return r, done, nil
 }
 
 // lockProject makes sure that only one ferry run or ferry watch works on a

@@ -10,11 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/runner"
 	"github.com/ferry-sync/ferry/transform"
 )
@@ -57,20 +55,11 @@ configuration has problems at the start.`,
 				}
 				return configErr(err)
 			}
-			lock, err := lockProject(proj.Journal, config)
+			r, done, err := openRunner(proj, pipes, config)
 			if err != nil {
 				return err
 			}
-			defer lock.Unlock()
-			j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
-			if err != nil {
-				return failed(err)
-			}
-			defer j.Close()
-			r, err := runner.New(proj, pipes, j)
-			if err != nil {
-				return configErr(err)
-			}
+			defer done()
 			log := slog.New(slog.NewTextHandler(c.Stderr, nil))
 			r.Log = log
 			hup, stop := hangups()
