@@ -315,44 +315,41 @@ func readTree(root string) (map[string][]byte, error) {
 // folder equals the clean run's. Temp files (.ferry-*, which importers
 // ignore) may be left by a killed run (tempOK) but never by one that
 // finished: its recovery removes or publishes them.
+// sameFiles checks that every file in got is in want with the same bytes;
+// temp files (.ferry-*) are allowed only when tempOK (right after a kill).
+func sameFiles(where string, got, want map[string][]byte, tempOK bool) error {
+	for name, b := range got {
+		if strings.HasPrefix(filepath.Base(name), ".ferry-") {
+			if tempOK {
+				continue
+			}
+			return fmt.Errorf("temp file %s visible in the %s after a finished run", name, where)
+		}
+		w, ok := want[name]
+		if !ok {
+			return fmt.Errorf("%s: unexpected file %s", where, name)
+		}
+		if !bytes.Equal(b, w) {
+			return fmt.Errorf("%s: %s differs from the clean run's:\n%s", where, name, lineDiffs(w, b))
+		}
+	}
+	return nil
+}
+
 func checkCrashState(dir string, want crashResult, tempOK bool) error {
 	outs, err := readTree(filepath.Join(dir, filepath.FromSlash(crashOutbox)))
 	if err != nil {
 		return err
 	}
-	for name, b := range outs {
-		if strings.HasPrefix(filepath.Base(name), ".ferry-") {
-			if tempOK {
-				continue
-			}
-			return fmt.Errorf("temp file %s visible in the outbox after a finished run", name)
-		}
-		w, ok := want.outbox[name]
-		if !ok {
-			return fmt.Errorf("outbox: unexpected file %s", name)
-		}
-		if !bytes.Equal(b, w) {
-			return fmt.Errorf("outbox: %s differs from the clean run's:\n%s", name, lineDiffs(w, b))
-		}
+	if err := sameFiles("outbox", outs, want.outbox, tempOK); err != nil {
+		return err
 	}
 	errs, err := readTree(filepath.Join(dir, "error"))
 	if err != nil {
 		return err
 	}
-	for name, b := range errs {
-		if strings.HasPrefix(filepath.Base(name), ".ferry-") {
-			if tempOK {
-				continue
-			}
-			return fmt.Errorf("temp file %s left in the error folder after a finished run", name)
-		}
-		w, ok := want.errors[name]
-		if !ok {
-			return fmt.Errorf("error folder: unexpected file %s", name)
-		}
-		if !bytes.Equal(b, w) {
-			return fmt.Errorf("error folder: %s differs from the clean run's:\n%s", name, lineDiffs(w, b))
-		}
+	if err := sameFiles("error folder", errs, want.errors, tempOK); err != nil {
+		return err
 	}
 	return nil
 }
