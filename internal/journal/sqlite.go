@@ -135,7 +135,16 @@ func Open(path string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j := &SQLite{db: db, now: opt.Now, path: path, wlock: make(chan struct{}, 1)}
-	if err := j.migrate(context.Background()); err != nil {
+	// Two processes opening a new journal at the same moment: while one
+	// switches it to WAL (or replays the WAL), SQLite can answer "database
+	// is locked" at once, without waiting for busy_timeout. Such an answer
+	// is retried, within the same time budget.
+	err = j.migrate(context.Background())
+	for deadline := time.Now().Add(busy); err != nil && isBusy(err) && time.Now().Before(deadline); {
+		time.Sleep(25 * time.Millisecond)
+		err = j.migrate(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		if u := errors.Unwrap(err); u != nil && strings.HasPrefix(err.Error(), "journal: ") {
 			err = u
@@ -143,6 +152,12 @@ func Open(path string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("journal: cannot open %s: %w", path, err)
 	}
 	return j, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // Path returns the journal's file name.
