@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -116,6 +117,11 @@ func (c *CLI) convert(ctx context.Context, fl convertFlags, in, out string) erro
 	outF, err := c.pickFormat(fl.to, out, "--to")
 	if err != nil {
 		return err
+	}
+	if strings.EqualFold(filepath.Ext(out), ".xlsm") {
+		// An .xlsm must contain a macro-enabled workbook; Excel refuses the
+		// plain workbook ferry writes under that name.
+		return usageErr("ferry writes plain workbooks: name the output .xlsx, not %s", filepath.Base(out))
 	}
 	if fl.onError != "fail" && fl.onError != "skip" {
 		return usageErr("--on-error must be fail or skip, not %q", fl.onError)
