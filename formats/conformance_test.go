@@ -133,6 +133,18 @@ type conformanceCase struct {
 	WriteOpt *Options
 }
 
+// runConformanceCases runs every case as a subtest; a case without a
+// Format gets f.
+func runConformanceCases(t *testing.T, f Format, cases []conformanceCase) {
+	t.Helper()
+	for _, c := range cases {
+		if c.Format.Name == "" {
+			c.Format = f
+		}
+		t.Run(c.Name, func(t *testing.T) { runConformance(t, c) })
+	}
+}
+
 // runConformance runs the shared suite on one case:
 //  1. the records, dumped with positions, equal the golden file;
 //  2. the same dump comes out when the input arrives one byte at a time,

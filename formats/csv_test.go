@@ -105,12 +105,7 @@ func TestCSVConformance(t *testing.T) {
 		{Name: "csv-noheader-columns", Input: []byte("000815;8,3193\r\n00042;8,5000\r\n"), RoundTrip: true,
 			Opt: Options{CSV: CSVOptions{Header: boolp(false), Columns: []string{"Artikelnummer", "VK1"}}}},
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			c.Format = CSVFormat()
-			runConformance(t, c)
-		})
-	}
+	runConformanceCases(t, CSVFormat(), cases)
 }
 
 // TestCSVSpectrum reads the csv-spectrum suite: every file with a header

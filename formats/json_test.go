@@ -35,9 +35,7 @@ func TestJSONConformance(t *testing.T) {
 		{Name: "json-path", Format: JSONFormat(), Opt: Options{JSON: JSONOptions{Records: "data.items"}},
 			Input: jsonTestdata(t, "path.json"), RoundTrip: true, WriteOpt: &tabs},
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) { runConformance(t, c) })
-	}
+	runConformanceCases(t, JSONFormat(), cases)
 }
 
 // The error the bad-input README asks for, and the complete order before it.

@@ -53,12 +53,7 @@ func TestTXTConformance(t *testing.T) {
 		{Name: "txt-delimited", Input: []byte("Nr\tName\tMenge\r\n000815\tBecher „Heimathafen“\t12\r\n00042\t\"Honig\t500 g\"\t-3\r\n"),
 			RoundTrip: true, Opt: Options{TXT: TXTOptions{Delimiter: "\t", Header: true}}},
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			c.Format = TXTFormat()
-			runConformance(t, c)
-		})
-	}
+	runConformanceCases(t, TXTFormat(), cases)
 }
 
 // TestTXTWriteSample: writing what was read gives the sample file back.

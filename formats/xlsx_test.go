@@ -234,7 +234,7 @@ func excelizeXLSX(t testing.TB) []byte {
 func TestXLSXConformance(t *testing.T) {
 	artikel := xlsxFixture(t, "artikel.xlsx", artikelXLSX)
 	wopt := Options{XLSX: XLSXOptions{Sheet: "Preise", SheetName: "Preise"}}
-	for _, c := range []conformanceCase{
+	runConformanceCases(t, XLSXFormat(), []conformanceCase{
 		{Name: "xlsx-artikel", Input: artikel, RoundTrip: true},
 		{Name: "xlsx-preise", Input: artikel, Opt: Options{XLSX: XLSXOptions{Sheet: "Preise"}}, RoundTrip: true, WriteOpt: &wopt},
 		{Name: "xlsx-excelize", Input: excelizeXLSX(t), RoundTrip: true},
@@ -242,12 +242,7 @@ func TestXLSXConformance(t *testing.T) {
 		// formula it never calculated.
 		{Name: "xlsx-openpyxl", Input: xlsxFixture(t, "openpyxl-bestellungen.xlsx", nil), RoundTrip: true},
 		{Name: "xlsx-header-row-2", Input: excelizeXLSX(t), Opt: Options{XLSX: XLSXOptions{HeaderRow: 2, DateFormat: "2006-01-02"}}},
-	} {
-		t.Run(c.Name, func(t *testing.T) {
-			c.Format = XLSXFormat()
-			runConformance(t, c)
-		})
-	}
+	})
 }
 
 // TestXLSXCellText pins what each kind of cell reads as.

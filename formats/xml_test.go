@@ -75,10 +75,7 @@ func TestXMLConformance(t *testing.T) {
 			WriteOpt: &Options{XML: XMLOptions{Root: "Artikelliste", RecordElement: "Artikel", Compact: true}},
 		},
 	}
-	for _, c := range cases {
-		c.Format = XMLFormat()
-		t.Run(c.Name, func(t *testing.T) { runConformance(t, c) })
-	}
+	runConformanceCases(t, XMLFormat(), cases)
 }
 
 // The copies under testdata/xml are byte for byte the shared samples.

@@ -3,12 +3,12 @@ package transform
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -304,7 +304,7 @@ outputs:
 		if i == 200 {
 			ort = "Łódź"
 		}
-		in.WriteString("1" + strings.Repeat("0", 4-len(itoa(i))) + itoa(i) + ";" + ort + "\n")
+		in.WriteString(fmt.Sprintf("1%04d;%s\n", i, ort))
 	}
 	_, _, err := runPipeline(t, strings.Replace(p, "ON", "fail", 1), "k.csv", []byte(in.String()), RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), `k.csv:202:7: field "Ort": "Łódź" contains "Ł"`) {
@@ -324,5 +324,3 @@ outputs:
 		t.Errorf("%d lines written, want header + 299", got)
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
