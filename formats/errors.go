@@ -75,6 +75,13 @@ func AsDataError(err error) *DataError {
 	return nil
 }
 
+// RecordOnly reports whether err is a DataError about one record after
+// which reading (or writing) can go on with the next record.
+func RecordOnly(err error) bool {
+	de := AsDataError(err)
+	return de != nil && de.RecordOnly
+}
+
 // Positioned reports whether err carries a source position: a DataError
 // with a file or a position. Fuzz tests use it to check that every reader
 // error says where.

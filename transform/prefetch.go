@@ -44,7 +44,7 @@ func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 		for {
 			rec, err := r.Read()
 			batch = append(batch, readResult{rec, err})
-			final := err != nil && !isRecordOnly(err)
+			final := err != nil && !formats.RecordOnly(err)
 			if len(batch) == prefetchBatch || final {
 				select {
 				case p.batches <- batch:
@@ -77,7 +77,7 @@ func (p *prefetcher) Read() (*formats.Record, error) {
 	r := p.cur[0]
 	p.cur[0] = readResult{}
 	p.cur = p.cur[1:]
-	if r.err != nil && !isRecordOnly(r.err) {
+	if r.err != nil && !formats.RecordOnly(r.err) {
 		p.final = &r
 	}
 	return r.rec, r.err
@@ -87,8 +87,3 @@ func (p *prefetcher) Read() (*formats.Record, error) {
 // slow Read (a pipe) ends when that Read returns, and nothing reads what
 // it sent.
 func (p *prefetcher) close() { p.stop() }
-
-func isRecordOnly(err error) bool {
-	de := formats.AsDataError(err)
-	return de != nil && de.RecordOnly
-}

@@ -147,8 +147,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		if errors.As(err, &stopped) {
 			return err // a step passed on the stop of an earlier record
 		}
-		de := formats.AsDataError(err)
-		if de == nil || !de.RecordOnly {
+		if !formats.RecordOnly(err) {
 			return err // not about one record: the file cannot go on
 		}
 		st.Stats.Rejected++

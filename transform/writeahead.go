@@ -67,7 +67,7 @@ func (wa *writeAhead) loop() {
 			wa.mu.Lock()
 			wa.failures = append(wa.failures, writeFailure{j.rec, err})
 			wa.mu.Unlock()
-			if de := formats.AsDataError(err); de == nil || !de.RecordOnly {
+			if !formats.RecordOnly(err) {
 				fatal = true // I/O: nothing more can be written
 				break
 			}

@@ -196,7 +196,7 @@ func (c *CLI) convert(ctx context.Context, fl convertFlags, in, out string) erro
 			break
 		}
 		if err != nil {
-			if de := formats.AsDataError(err); de != nil && de.RecordOnly {
+			if formats.RecordOnly(err) {
 				bad = append(bad, err)
 				fmt.Fprintln(c.Stderr, "ferry:", err)
 				if len(bad) == maxReported && fl.onError == "fail" {
