@@ -95,6 +95,7 @@ func truth(x any) (bool, error) {
 		if b, ok := t.Bool(); ok {
 			return b, nil
 		}
+		return false, fmt.Errorf("the condition gave the %s %s, not true or false", t.Kind(), formats.Quote(t.Text()))
 	}
 	return false, fmt.Errorf("the condition gave %v (%T), not true or false", x, x)
 }

@@ -324,3 +324,18 @@ outputs:
 		t.Errorf("%d lines written, want header + 299", got)
 	}
 }
+
+// A filter that names a text field instead of a condition says what it got.
+func TestFilterOnTextField(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: csv}
+steps:
+  - filter: Aktiv
+outputs:
+  - {outbox: out, name: x.csv, format: csv}
+`
+	_, _, err := runPipeline(t, p, "a.csv", []byte("Aktiv\nja\n"), RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), `the condition gave the string "ja", not true or false`) {
+		t.Errorf("err = %v", err)
+	}
+}
