@@ -21,44 +21,18 @@ import (
 // separators, no "..", no reserved Windows names …), and the whole name
 // must stay inside the outbox (outbox.Confine). Literal "/" makes sub-folders.
 type template struct {
-	src    string
-	lits   []string   // len(exprs)+1 literal parts
-	exprs  []*program // between them
-	static bool       // no record fields: one name per file
+	src string
+	textTemplate
+	static bool // no record fields: one name per file
 }
 
 func compileTemplate(src string, c *compiler) (*template, error) {
-	t := &template{src: src, static: true}
-	rest := src
-	for {
-		i := strings.Index(rest, "${")
-		if i < 0 {
-			t.lits = append(t.lits, rest)
-			break
-		}
-		t.lits = append(t.lits, rest[:i])
-		depth, end := 0, -1
-		for j := i + 2; j < len(rest); j++ {
-			switch rest[j] {
-			case '{':
-				depth++
-			case '}':
-				if depth == 0 {
-					end = j
-				}
-				depth--
-			}
-			if end >= 0 {
-				break
-			}
-		}
-		if end < 0 {
-			return nil, fmt.Errorf("%q: \"${\" without a closing \"}\"", src)
-		}
-		p, err := c.compile(rest[i+2 : end])
-		if err != nil {
-			return nil, fmt.Errorf("%q: %v", src, err)
-		}
+	tt, err := compileTextTemplate(src, c)
+	if err != nil {
+		return nil, err
+	}
+	t := &template{src: src, textTemplate: *tt, static: true}
+	for _, p := range t.exprs {
 		for _, f := range p.fields {
 			if f != envInput && f != envVars {
 				t.static = false
@@ -67,8 +41,6 @@ func compileTemplate(src string, c *compiler) (*template, error) {
 		if p.allEnv {
 			t.static = false
 		}
-		t.exprs = append(t.exprs, p)
-		rest = rest[end+1:]
 	}
 	// The literal parts alone must already be a safe relative name.
 	probe := strings.Join(t.lits, "x")
@@ -78,8 +50,8 @@ func compileTemplate(src string, c *compiler) (*template, error) {
 	return t, nil
 }
 
-// render builds the relative file name for rec (nil for static names).
-func (t *template) render(rec *formats.Record, ev *evaluator) (string, error) {
+// fileName builds the relative file name for rec (nil for static names).
+func (t *template) fileName(rec *formats.Record, ev *evaluator) (string, error) {
 	if rec == nil {
 		rec = &formats.Record{}
 	}

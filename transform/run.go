@@ -75,7 +75,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	static := make([]string, len(p.outputs))
 	for i, o := range p.outputs {
 		if o.name.static {
-			rel, err := o.name.render(nil, st.ev)
+			rel, err := o.name.fileName(nil, st.ev)
 			if err != nil {
 				return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
 			}
@@ -117,7 +117,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			rel := static[i]
 			if !o.name.static {
 				var err error
-				if rel, err = o.name.render(rec, st.ev); err != nil {
+				if rel, err = o.name.fileName(rec, st.ev); err != nil {
 					return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
 				}
 			}

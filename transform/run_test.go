@@ -230,7 +230,7 @@ func TestTemplateSafety(t *testing.T) {
 	} {
 		r := formats.NewRecord(1)
 		r.Add("Nr", formats.String(nr), formats.Pos{})
-		got, err := tpl.render(r, base)
+		got, err := tpl.fileName(r, base)
 		if err != nil || got != want {
 			t.Errorf("Nr=%q: %q, %v; want %q", nr, got, err, want)
 		}
@@ -238,11 +238,11 @@ func TestTemplateSafety(t *testing.T) {
 	whole, _ := compileTemplate("${Nr}", c)
 	r := formats.NewRecord(1)
 	r.Add("Nr", formats.String("nul"), formats.Pos{})
-	if got, err := whole.render(r, base); err != nil || got != "_nul" {
+	if got, err := whole.fileName(r, base); err != nil || got != "_nul" {
 		t.Errorf("reserved name: %q, %v", got, err)
 	}
 	r.Fields[0].Value = formats.String("")
-	if _, err := whole.render(r, base); err == nil {
+	if _, err := whole.fileName(r, base); err == nil {
 		t.Error("an empty file name was accepted")
 	}
 }
@@ -337,5 +337,19 @@ outputs:
 	_, _, err := runPipeline(t, p, "a.csv", []byte("Aktiv\nja\n"), RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), `the condition gave the string "ja", not true or false`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A "}" inside a quoted string does not end a ${…} part of a file name.
+func TestTemplateQuotedBrace(t *testing.T) {
+	c := newCompiler(testFunctions(), nil)
+	tpl, err := compileTemplate(`auftrag-${Nr + "}x"}.xml`, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := formats.NewRecord(1)
+	r.Add("Nr", formats.String("5012"), formats.Pos{})
+	if got, err := tpl.fileName(r, newEvaluator(env{})); err != nil || got != "auftrag-5012}x.xml" {
+		t.Errorf("got %q, %v", got, err)
 	}
 }
