@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -31,11 +32,14 @@ type CLI struct {
 	// IsTerminal reports whether w is an interactive terminal (progress bars
 	// are shown only there).
 	IsTerminal func(w io.Writer) bool
+	// Now is the clock of expressions (now()), archive dates and the
+	// journal; tests fix it so that outputs are reproducible.
+	Now func() time.Time
 }
 
 // New returns a CLI on the given streams with the builtin formats.
 func New(stdin io.Reader, stdout, stderr io.Writer) *CLI {
-	return &CLI{Stdin: stdin, Stdout: stdout, Stderr: stderr, Formats: formats.Builtin(), IsTerminal: isTerminal}
+	return &CLI{Stdin: stdin, Stdout: stdout, Stderr: stderr, Formats: formats.Builtin(), IsTerminal: isTerminal, Now: time.Now}
 }
 
 func isTerminal(w io.Writer) bool {

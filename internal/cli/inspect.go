@@ -41,7 +41,7 @@ type inspectEnv struct {
 
 // openInspect loads the project and opens its journal if it exists: the
 // inspection commands never create one.
-func openInspect(config string) (*inspectEnv, error) {
+func (c *CLI) openInspect(config string) (*inspectEnv, error) {
 	proj, err := transform.LoadProject(config)
 	if err != nil {
 		return nil, configErr(err)
@@ -53,7 +53,7 @@ func openInspect(config string) (*inspectEnv, error) {
 	if _, err := os.Stat(proj.Journal); errors.Is(err, fs.ErrNotExist) {
 		return env, nil
 	}
-	j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
+	j, err := journal.Open(proj.Journal, journal.Options{Now: c.now})
 	if err != nil {
 		return nil, failed(err)
 	}
@@ -168,7 +168,7 @@ Exit codes: 0 shown, 1 the journal or an inbox cannot be read, 2 configuration e
 		Example: "  ferry status\n  ferry status --config /srv/ferry/ferry.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := openInspect(config)
+			env, err := c.openInspect(config)
 			if err != nil {
 				return err
 			}
@@ -300,14 +300,14 @@ Exit codes: 0 listed (also when nothing matched), 1 the journal cannot be read,
 			if limit < 0 {
 				return usageErr("--limit must be 0 (everything) or more, not %d", limit)
 			}
-			env, err := openInspect(config)
+			env, err := c.openInspect(config)
 			if err != nil {
 				return err
 			}
 			defer env.close()
 			f := journal.Filter{Pipeline: pipeline, Limit: limit}
 			if sinceArg != "" {
-				t, err := parseSince(sinceArg, time.Now(), env.loc)
+				t, err := parseSince(sinceArg, c.now(), env.loc)
 				if err != nil {
 					return usageErr("--since: %v", err)
 				}
@@ -483,7 +483,7 @@ or configuration error.`,
 					return err
 				}
 			}
-			env, err := openInspect(config)
+			env, err := c.openInspect(config)
 			if err != nil {
 				return err
 			}
@@ -656,7 +656,7 @@ says why), 2 wrong arguments or configuration error.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			env, err := openInspect(config)
+			env, err := c.openInspect(config)
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,15 @@ func (c *CLI) loadPipeline(config, ref string) (*transform.Pipeline, error) {
 // functions is the expression library with the real clock and the
 // project's time zone (nil project: Europe/Berlin).
 func (c *CLI) functions(proj *transform.Project) *transform.Functions {
-	return c.functionsAt(proj, time.Now)
+	return c.functionsAt(proj, c.now)
+}
+
+// now is c.Now, or the real clock when a CLI was built without New.
+func (c *CLI) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 func (c *CLI) functionsAt(proj *transform.Project, now func() time.Time) *transform.Functions {

@@ -22,6 +22,7 @@ import (
 func (c *CLI) runCmd() *cobra.Command {
 	var config string
 	var pipelines []string
+	var settle time.Duration
 	cmd := &cobra.Command{
 		Use:   "run [--pipeline NAME…]",
 		Short: "Process every ready file in the inboxes once, then exit",
@@ -35,7 +36,7 @@ Whatever an interrupted earlier run left unfinished is finished or undone first.
 
 Exit codes: 0 every file succeeded (or there was none), 1 a file failed (see the
 error folder), 2 configuration error.`,
-		Example: "  ferry run\n  ferry run --pipeline artikel-to-products",
+		Example: "  ferry run\n  ferry run --pipeline artikel-to-products\n  ferry run --settle 0    # files copied in by hand are complete: do not wait",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -48,7 +49,17 @@ error folder), 2 configuration error.`,
 					return configErr(fmt.Errorf("%s has no pipeline %q", config, n))
 				}
 			}
-			r, done, err := openRunner(proj, pipes, config)
+			if cmd.Flags().Changed("settle") {
+				if settle < 0 {
+					return configErr(fmt.Errorf("--settle %s: the settle time cannot be negative", settle))
+				}
+				for _, p := range pipes {
+					// The inbox treats 0 as "the default"; one nanosecond
+					// is "no wait" in effect.
+					p.Config.Input.SettleTime = max(settle, time.Nanosecond)
+				}
+			}
+			r, done, err := c.openRunner(proj, pipes, config)
 			if err != nil {
 				return err
 			}
@@ -101,17 +112,18 @@ error folder), 2 configuration error.`,
 	}
 	cmd.Flags().StringVarP(&config, "config", "c", "ferry.yaml", "the project file")
 	cmd.Flags().StringSliceVarP(&pipelines, "pipeline", "p", nil, "process only these pipelines (repeatable)")
+	cmd.Flags().DurationVar(&settle, "settle", 0, "override every inbox's settle time (e.g. 0 for files that are known to be complete)")
 	return cmd
 }
 
 // openRunner takes the configuration's lock, opens its journal and builds
 // the runner that ferry run and ferry watch use; done releases both.
-func openRunner(proj *transform.Project, pipes map[string]*transform.Pipeline, config string) (r *runner.Runner, done func(), err error) {
+func (c *CLI) openRunner(proj *transform.Project, pipes map[string]*transform.Pipeline, config string) (r *runner.Runner, done func(), err error) {
 	lock, err := lockProject(proj.Journal, config)
 	if err != nil {
 		return nil, nil, err
 	}
-	j, err := journal.Open(proj.Journal, journal.Options{Now: time.Now})
+	j, err := journal.Open(proj.Journal, journal.Options{Now: c.now})
 	if err != nil {
 		_ = lock.Unlock()
 		return nil, nil, failed(err)
@@ -124,6 +136,7 @@ func openRunner(proj *transform.Project, pipes map[string]*transform.Pipeline, c
 		done()
 		return nil, nil, configErr(err)
 	}
+	r.Now = c.now
 	return r, done, nil
 }
 

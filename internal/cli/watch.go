@@ -55,7 +55,7 @@ configuration has problems at the start.`,
 				}
 				return configErr(err)
 			}
-			r, done, err := openRunner(proj, pipes, config)
+			r, done, err := c.openRunner(proj, pipes, config)
 			if err != nil {
 				return err
 			}
