@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
 	"github.com/ferry-sync/ferry/internal/journal"
@@ -245,6 +246,16 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 	}
 	switch state {
 	case journal.StateClaimed:
+		if _, err := os.Lstat(e.Work); errors.Is(err, fs.ErrNotExist) {
+			// A bad file moved beside its report, killed before Fail.
+			moved, err := r.findMoved(ctx, e, []string{r.errorDir(e.Pipeline)}, ".error.txt")
+			if err != nil {
+				return rec, err
+			}
+			if moved != "" {
+				return r.recoverFailed(ctx, e, moved)
+			}
+		}
 		return r.putBack(ctx, e, "interrupted before anything was written")
 	case journal.StateCommitted:
 		if rec.Action == "" {
@@ -256,6 +267,13 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 			moved, err := r.moveInput(e.Work, m, strings.TrimPrefix(filepath.Base(m), workStamp(e)), r.archiveDir(e.Pipeline), filepath.Base(e.Original))
 			if err != nil {
 				return rec, fmt.Errorf("archiving: %w", err)
+			}
+			archive = moved
+		} else if errors.Is(err, fs.ErrNotExist) {
+			// Archived, killed before Finish: find where it went.
+			moved, err := r.findMoved(ctx, e, r.archiveDirsSince(e), "")
+			if err != nil {
+				return rec, err
 			}
 			archive = moved
 		}
@@ -342,4 +360,96 @@ func (r *Runner) workMarker(e journal.Entry) string {
 		return ""
 	}
 	return path
+}
+
+// recoverFailed records as failed an entry whose input already lies in the
+// error folder at moved, beside its report (a crash between the move and
+// the journal's Fail).
+func (r *Runner) recoverFailed(ctx context.Context, e journal.Entry, moved string) (Recovered, error) {
+	rec := Recovered{Entry: e, Action: "failed", Path: moved}
+	report, err := os.ReadFile(moved + ".error.txt")
+	if err != nil {
+		return rec, fmt.Errorf("reading the error report: %w", err)
+	}
+	if err := r.Journal.Fail(ctx, e.ID, e.Attempt, journal.Failure{Counts: e.Counts, Error: string(report), ErrorPath: moved, Duration: r.now().Sub(e.ClaimedAt)}); err != nil {
+		return rec, fmt.Errorf("journal: %w", err)
+	}
+	return rec, nil
+}
+
+// archiveDirsSince lists the archive folders an entry's input may have been
+// moved to: one per day from its claim to now (the archive date is taken
+// when the input is moved), at most 31.
+func (r *Runner) archiveDirsSince(e journal.Entry) []string {
+	loc := r.location()
+	day := e.ClaimedAt.In(loc)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	now := r.now().In(loc)
+	var dirs []string
+	for i := 0; i < 31 && !day.After(now); i++ {
+		dirs = append(dirs, filepath.Join(r.Project.Archive, segment(e.Pipeline), day.Format("2006-01-02")))
+		day = day.AddDate(0, 0, 1)
+	}
+	return dirs
+}
+
+// findMoved looks in dirs for the input of e after a crash between moving
+// it out of the work folder and journaling where it went: a file named
+// like the original (or "<stem> (n)<ext>"), with companion beside it when
+// companion is not "", with the entry's content hash, that no other
+// journal entry names as its archive or error path. It returns "" when
+// there is none.
+func (r *Runner) findMoved(ctx context.Context, e journal.Entry, dirs []string, companion string) (string, error) {
+	others, err := r.Journal.Query(ctx, journal.Filter{Pipeline: e.Pipeline, SHA256: e.SHA256})
+	if err != nil {
+		return "", fmt.Errorf("journal: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, o := range others {
+		if o.ID != e.ID {
+			taken[o.Archive], taken[o.ErrorPath] = true, true
+		}
+	}
+	name := filepath.Base(e.Original)
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for _, dir := range dirs {
+		des, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, d := range des {
+			n := d.Name()
+			if d.IsDir() || !(n == name || isNumbered(n, stem, ext)) {
+				continue
+			}
+			path := filepath.Join(dir, n)
+			if taken[path] {
+				continue
+			}
+			if companion != "" {
+				if _, err := os.Lstat(path + companion); err != nil {
+					continue
+				}
+			}
+			if sum, _, err := hashFile(path); err == nil && sum == e.SHA256 {
+				return path, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// isNumbered reports whether n is "<stem> (k)<ext>" for a number k >= 2, the
+// names freeName gives.
+func isNumbered(n, stem, ext string) bool {
+	mid, ok := strings.CutPrefix(n, stem+" (")
+	if !ok {
+		return false
+	}
+	num, ok := strings.CutSuffix(mid, ")"+ext)
+	return ok && num != "" && strings.Trim(num, "0123456789") == ""
 }

@@ -101,9 +101,11 @@ type Runner struct {
 	inflight map[string]*keyLock
 
 	// crashAt is a test seam: called after each journaled stage
-	// ("claimed", "staged", "published") and after a failed file's report
-	// is written ("reported") or a duplicate's note ("noted"); an error stops ProcessFile right there, as a
-	// crash would.
+	// ("claimed", "staged", "published"), after a failed file's report
+	// is written ("reported") or a duplicate's note ("noted"), after a
+	// failed input was moved beside its report ("moved") and after a done
+	// input was archived ("archived"); an error stops ProcessFile right
+	// there, as a crash would.
 	crashAt func(stage string) error
 }
 
@@ -294,6 +296,9 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
 	res.Moved = moved
+	if err := r.crash("archived"); err != nil {
+		return res, err
+	}
 	res.Outcome = Done
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: res.Counts, Archive: moved, Duration: res.Duration}); err != nil {
@@ -432,6 +437,9 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 	if err != nil {
 		return res, fmt.Errorf("moving %s to the error folder: %w", cl.Name, err)
 	}
+	if err := r.crash("moved"); err != nil {
+		return res, err
+	}
 	res.Outcome, res.Moved, res.Report, res.Err = Failed, moved, reportPath, runErr
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Fail(ctx, e.ID, e.Attempt, journal.Failure{Counts: res.Counts, Error: report, ErrorPath: moved, Duration: res.Duration}); err != nil {
@@ -482,6 +490,9 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
 	res.Moved, res.Report = moved, notePath
+	if err := r.crash("archived"); err != nil {
+		return res, err
+	}
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Archive: moved, Duration: res.Duration}); err != nil {
 		return res, fmt.Errorf("journal: %w", err)
