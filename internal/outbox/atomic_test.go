@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -164,4 +165,37 @@ func assertOnlyPrefix(t *testing.T, dir, prefix string) {
 		}
 		return nil
 	})
+}
+
+// refuseFS is the OS with renames to one final name refused.
+type refuseFS struct {
+	OS
+	refuse string
+}
+
+func (f refuseFS) Rename(a, b string) error {
+	if filepath.Base(b) == f.refuse {
+		return &os.LinkError{Op: "rename", Old: a, New: b, Err: syscall.EROFS}
+	}
+	return os.Rename(a, b)
+}
+
+// TestBatchCommitFailureTakesBackWhatWasPublished: the second rename of a
+// commit is refused; the first file, already renamed, is removed again and
+// no temp file stays: nothing of the batch is visible.
+func TestBatchCommitFailureTakesBackWhatWasPublished(t *testing.T) {
+	dir := t.TempDir()
+	b := Batch{FS: refuseFS{refuse: "b.csv"}}
+	for _, rel := range []string{"a.csv", "b.csv", "c.csv"} {
+		w, err := b.Create(dir, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(rel))
+	}
+	err := b.Commit()
+	if !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("commit: %v", err)
+	}
+	assertOnly(t, dir)
 }
