@@ -31,6 +31,7 @@ type File struct {
 	fs     FS
 	tmp    string
 	final  string
+	backup string // the file final replaced, kept until the batch is committed
 	done   bool
 	closed bool
 	result error
@@ -55,12 +56,11 @@ func CreateIn(fsys FS, path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	var b [8]byte
 	for try := 0; ; try++ {
-		if _, err := rand.Read(b[:]); err != nil {
+		tmp, err := tempName(dir, base, "")
+		if err != nil {
 			return nil, err
 		}
-		tmp := filepath.Join(dir, TempPrefix+base+"."+hex.EncodeToString(b[:])+".tmp")
 		w, err := fsys.Create(tmp)
 		if errors.Is(err, fs.ErrExist) && try < 10 {
 			continue
@@ -70,6 +70,16 @@ func CreateIn(fsys FS, path string) (*File, error) {
 		}
 		return &File{w: w, fs: fsys, tmp: tmp, final: path, Rename: fsys.Rename, Sleep: time.Sleep, Retryable: fsutil.HeldOpen}, nil
 	}
+}
+
+// tempName returns a fresh temp path for base in dir:
+// TempPrefix+base+"."+random+kind+".tmp".
+func tempName(dir, base, kind string) (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, TempPrefix+base+"."+hex.EncodeToString(b[:])+kind+".tmp"), nil
 }
 
 // Write writes to the temp file.

@@ -199,3 +199,42 @@ func TestBatchCommitFailureTakesBackWhatWasPublished(t *testing.T) {
 	}
 	assertOnly(t, dir)
 }
+
+// TestBatchCommitFailurePutsBackReplacedFiles: a file the batch replaced
+// (a lookup table the run extended) is back with its old content after a
+// failed commit, and replaced after a good one, with no temp file left.
+func TestBatchCommitFailurePutsBackReplacedFiles(t *testing.T) {
+	for _, fail := range []bool{true, false} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "table.csv"), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b := Batch{FS: refuseFS{refuse: "z.csv"}}
+		if !fail {
+			b.FS = nil
+		}
+		for _, rel := range []string{"table.csv", "z.csv"} {
+			w, err := b.Create(dir, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte("new " + rel))
+		}
+		err := b.Commit()
+		if fail != (err != nil) {
+			t.Fatalf("fail %v: commit: %v", fail, err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "table.csv"))
+		if fail {
+			assertOnly(t, dir, "table.csv")
+			if string(got) != "old" {
+				t.Errorf("table after a failed commit: %q", got)
+			}
+		} else {
+			assertOnly(t, dir, "table.csv", "z.csv")
+			if string(got) != "new table.csv" {
+				t.Errorf("table after a commit: %q", got)
+			}
+		}
+	}
+}

@@ -69,33 +69,74 @@ func (b *Batch) Paths() []string {
 	return ps
 }
 
-// Commit makes every staged file visible. On the first failure the files
-// not yet renamed are removed, the ones already renamed are removed again
-// (nothing of the batch stays visible), and the error is returned.
+// Commit makes every staged file visible. A file that replaces an existing
+// one (a lookup table, an output of the same name) first moves the old one
+// aside, so that it can be put back. On the first failure the files not
+// yet renamed are removed and the ones already renamed are taken back (the
+// files they replaced put back, new ones removed): nothing of the batch
+// stays visible, and the error is returned.
 func (b *Batch) Commit() error {
 	if b.done {
 		return errors.New("outbox: batch already committed or aborted")
 	}
 	b.done = true
+	fsys := fsOrOS(b.FS)
 	for i, f := range b.files {
-		if err := f.Commit(); err != nil {
+		err := f.moveAside()
+		if err == nil {
+			err = f.Commit()
+		} else {
+			_ = f.Abort()
+		}
+		if err != nil {
 			for _, rest := range b.files[i+1:] {
 				_ = rest.Abort()
 			}
-			var errs []error
+			errs := []error{err}
 			dirs := map[string]bool{}
-			for _, pub := range b.files[:i] {
-				if rerr := fsOrOS(b.FS).Remove(pub.final); rerr != nil {
-					errs = append(errs, fmt.Errorf("and %s, already published, could not be taken back: %w", pub.final, rerr))
+			for j := i; j >= 0; j-- {
+				pub := b.files[j]
+				var rerr error
+				switch {
+				case pub.backup != "":
+					rerr = pub.renameRetry(pub.backup, pub.final)
+				case j < i:
+					rerr = fsys.Remove(pub.final)
+				}
+				if rerr != nil {
+					errs = append(errs, fmt.Errorf("and %s could not be taken back: %w", pub.final, rerr))
 				}
 				dirs[filepath.Dir(pub.final)] = true
 			}
 			for d := range dirs {
-				_ = syncDir(fsOrOS(b.FS), d)
+				_ = syncDir(fsys, d)
 			}
-			return errors.Join(append([]error{err}, errs...)...)
+			return errors.Join(errs...)
 		}
 	}
+	for _, f := range b.files {
+		if f.backup != "" {
+			_ = fsys.Remove(f.backup)
+		}
+	}
+	return nil
+}
+
+// moveAside renames the file the output will replace (if any) to a temp
+// name, remembered in backup.
+func (o *File) moveAside() error {
+	if _, err := o.fs.Stat(o.final); err != nil {
+		return nil // nothing to replace (or nothing we can see: the rename decides)
+	}
+	dir, base := filepath.Split(o.final)
+	bak, err := tempName(dir, base, ".old")
+	if err != nil {
+		return err
+	}
+	if err := o.renameRetry(o.final, bak); err != nil {
+		return fmt.Errorf("writing %s: moving the old file aside: %w", o.final, err)
+	}
+	o.backup = bak
 	return nil
 }
 

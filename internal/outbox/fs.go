@@ -20,6 +20,8 @@ type FS interface {
 	Remove(name string) error
 	// MkdirAll creates a folder and its missing parents.
 	MkdirAll(dir string, perm fs.FileMode) error
+	// Stat describes a file, following symbolic links.
+	Stat(name string) (fs.FileInfo, error)
 }
 
 // OS is the FS of the operating system.
@@ -38,6 +40,9 @@ func (OS) Remove(name string) error { return os.Remove(name) }
 
 // MkdirAll calls os.MkdirAll.
 func (OS) MkdirAll(dir string, perm fs.FileMode) error { return os.MkdirAll(dir, perm) }
+
+// Stat calls os.Stat.
+func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // SyncDir calls the package's SyncDir.
 func (OS) SyncDir(dir string) error { return SyncDir(dir) }
