@@ -1,0 +1,5 @@
+package storetest
+
+import "io/fs"
+
+var errNotExist = fs.ErrNotExist
