@@ -7,15 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
 	"github.com/ferry-sync/ferry/internal/journal"
-	"github.com/ferry-sync/ferry/internal/outbox"
+	"github.com/ferry-sync/ferry/internal/store"
 )
 
 // Recovered describes what Recover did with one unfinished entry.
@@ -104,7 +104,7 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 			continue
 		}
 		dir := r.WorkDir(name)
-		des, err := os.ReadDir(dir)
+		des, err := r.store().List(dir)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -132,7 +132,7 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 					cl.Marker, cl.MarkerName = filepath.Join(dir, stamp+"-"+m), m
 				}
 			}
-			path, err := inbox.Unclaim(cl)
+			path, err := r.store().Unclaim(cl)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("putting back %s: %w", cl.Path, err))
 				continue
@@ -163,7 +163,7 @@ func isMarkerOf(tmpl, name, stamp string, files map[string]bool) bool {
 	return false
 }
 
-// removeTemps removes the temp files (outbox.TempPrefix…".tmp") a crash
+// removeTemps removes the temp files (store.Temps) a crash
 // left in the pipelines' outbox folders and error folders, except those
 // in keep. An attempt writes its outputs as temp files before it journals
 // them (Staged), so a crash while the pipeline runs leaves temp files no
@@ -182,25 +182,19 @@ func (r *Runner) removeTemps(keep map[string]bool) error {
 	}
 	var errs []error
 	for dir := range dirs {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			name := d.Name()
-			if d.IsDir() || keep[path] || !strings.HasPrefix(name, outbox.TempPrefix) || !strings.HasSuffix(name, ".tmp") {
-				return nil
-			}
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			r.log().Info("removed a temp file left by a crash", "path", path)
-			return nil
-		})
+		temps, err := r.store().Temps(dir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("removing temp files left by a crash: %w", err))
+		}
+		for _, path := range temps {
+			if keep[path] {
+				continue
+			}
+			if err := r.store().Remove(path); err != nil {
+				errs = append(errs, fmt.Errorf("removing temp files left by a crash: %w", err))
+				continue
+			}
+			r.log().Info("removed a temp file left by a crash", "path", path)
 		}
 	}
 	return errors.Join(errs...)
@@ -210,33 +204,22 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 	rec := Recovered{Entry: e}
 	state := e.State
 	if state == journal.StateCommitting {
-		complete, err := outputsComplete(e.Outputs)
+		complete, err := r.outputsComplete(e.Outputs)
 		if err != nil {
 			return rec, err
 		}
 		if !complete {
 			for _, o := range e.Outputs {
 				if o.Temp != "" {
-					if err := os.Remove(o.Temp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					if err := r.store().Remove(o.Temp); err != nil {
 						return rec, err
 					}
 				}
 			}
 			return r.putBack(ctx, e, "interrupted before its outputs were complete")
 		}
-		dirs := map[string]bool{}
-		for _, o := range e.Outputs {
-			if _, err := os.Lstat(o.Temp); err == nil {
-				if err := os.Rename(o.Temp, o.Path); err != nil {
-					return rec, fmt.Errorf("publishing %s: %w", o.Path, err)
-				}
-				dirs[filepath.Dir(o.Path)] = true
-			}
-		}
-		for d := range dirs {
-			if err := outbox.SyncDir(d); err != nil {
-				return rec, err
-			}
+		if err := r.store().Publish(store.Attempt{Pipeline: e.Pipeline, SHA256: e.SHA256, Number: e.Attempt}, e.Outputs); err != nil {
+			return rec, err
 		}
 		if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
 			return rec, fmt.Errorf("journal: %w", err)
@@ -246,7 +229,7 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 	}
 	switch state {
 	case journal.StateClaimed:
-		if _, err := os.Lstat(e.Work); errors.Is(err, fs.ErrNotExist) {
+		if _, err := r.store().Stat(e.Work); errors.Is(err, fs.ErrNotExist) {
 			// A bad file moved beside its report, killed before Fail.
 			moved, err := r.findMoved(ctx, e, []string{r.errorDir(e.Pipeline)}, ".error.txt")
 			if err != nil {
@@ -262,10 +245,10 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 			rec.Action = "archived"
 		}
 		archive := ""
-		if _, err := os.Lstat(e.Work); err == nil {
+		if _, err := r.store().Stat(e.Work); err == nil {
 			m := r.workMarker(e)
 			moved, err := r.moveInput(e.Work, m, strings.TrimPrefix(filepath.Base(m), workStamp(e)), r.archiveDir(e.Pipeline), filepath.Base(e.Original))
-			if err != nil {
+			if moved == "" {
 				return rec, fmt.Errorf("archiving: %w", err)
 			}
 			archive = moved
@@ -288,10 +271,10 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 
 // outputsComplete reports whether every output is at its final path or a
 // complete temp file.
-func outputsComplete(outs []journal.Output) (bool, error) {
+func (r *Runner) outputsComplete(outs []journal.Output) (bool, error) {
 	for _, o := range outs {
 		if o.Temp != "" {
-			sum, size, err := hashFile(o.Temp)
+			sum, size, err := r.hashFile(o.Temp)
 			if err == nil {
 				if size != o.Size || sum != o.SHA256 {
 					return false, nil
@@ -303,7 +286,7 @@ func outputsComplete(outs []journal.Output) (bool, error) {
 			}
 		}
 		// No temp file: it must have been published already.
-		sum, size, err := hashFile(o.Path)
+		sum, size, err := r.hashFile(o.Path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
@@ -320,7 +303,7 @@ func outputsComplete(outs []journal.Output) (bool, error) {
 // putBack moves the work file back into its inbox and releases the entry.
 func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (Recovered, error) {
 	rec := Recovered{Entry: e, Action: "put back"}
-	if _, err := os.Lstat(e.Work); err == nil {
+	if _, err := r.store().Stat(e.Work); err == nil {
 		cl := inbox.Claimed{Path: e.Work, Dir: filepath.Dir(e.Original), Name: filepath.Base(e.Original)}
 		if m := r.workMarker(e); m != "" {
 			cl.Marker = m
@@ -329,7 +312,7 @@ func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (R
 				cl.DoneMarker = p.Config.Input.DoneMarker
 			}
 		}
-		back, err := inbox.Unclaim(cl)
+		back, err := r.store().Unclaim(cl)
 		if err != nil {
 			return rec, err
 		}
@@ -356,7 +339,7 @@ func (r *Runner) workMarker(e journal.Entry) string {
 	}
 	m := markerName(p.Config.Input.DoneMarker, filepath.Base(e.Original))
 	path := filepath.Join(filepath.Dir(e.Work), workStamp(e)+m)
-	if _, err := os.Lstat(path); err != nil {
+	if _, err := r.store().Stat(path); err != nil {
 		return ""
 	}
 	return path
@@ -367,7 +350,7 @@ func (r *Runner) workMarker(e journal.Entry) string {
 // the journal's Fail).
 func (r *Runner) recoverFailed(ctx context.Context, e journal.Entry, moved string) (Recovered, error) {
 	rec := Recovered{Entry: e, Action: "failed", Path: moved}
-	report, err := os.ReadFile(moved + ".error.txt")
+	report, err := r.readFile(moved + ".error.txt")
 	if err != nil {
 		return rec, fmt.Errorf("reading the error report: %w", err)
 	}
@@ -414,7 +397,7 @@ func (r *Runner) findMoved(ctx context.Context, e journal.Entry, dirs []string, 
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	for _, dir := range dirs {
-		des, err := os.ReadDir(dir)
+		des, err := r.store().List(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -431,11 +414,11 @@ func (r *Runner) findMoved(ctx context.Context, e journal.Entry, dirs []string, 
 				continue
 			}
 			if companion != "" {
-				if _, err := os.Lstat(path + companion); err != nil {
+				if _, err := r.store().Stat(path + companion); err != nil {
 					continue
 				}
 			}
-			if sum, _, err := hashFile(path); err == nil && sum == e.SHA256 {
+			if sum, _, err := r.hashFile(path); err == nil && sum == e.SHA256 {
 				return path, nil
 			}
 		}
@@ -444,7 +427,7 @@ func (r *Runner) findMoved(ctx context.Context, e journal.Entry, dirs []string, 
 }
 
 // isNumbered reports whether n is "<stem> (k)<ext>" for a number k >= 2, the
-// names freeName gives.
+// names Store.FreeName gives.
 func isNumbered(n, stem, ext string) bool {
 	mid, ok := strings.CutPrefix(n, stem+" (")
 	if !ok {
@@ -452,4 +435,14 @@ func isNumbered(n, stem, ext string) bool {
 	}
 	num, ok := strings.CutSuffix(mid, ")"+ext)
 	return ok && num != "" && strings.Trim(num, "0123456789") == ""
+}
+
+// readFile reads a small file from the store.
+func (r *Runner) readFile(path string) ([]byte, error) {
+	f, err := r.store().Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
+	"github.com/ferry-sync/ferry/internal/store"
 	"github.com/ferry-sync/ferry/transform"
 )
 
@@ -240,6 +241,7 @@ func reloadEngine(load LoadFunc, cur *Runner) (*engine, []string, error) {
 		return nil, nil, err
 	}
 	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.crashAt
+	nr.Store = cur.store() // one attempt fence for the old and the new configuration
 	e, err := nr.newEngine(nil)
 	if err != nil {
 		return nil, nil, err
@@ -425,7 +427,7 @@ func (r *Runner) newEngine(names []string) (*engine, error) {
 			continue
 		}
 		s, err := inbox.New(inbox.Config{Dir: ic.InboxPath, Match: ic.Match, Settle: ic.SettleTime, DoneMarker: ic.DoneMarker, FIFO: ic.FIFO},
-			inbox.Options{Now: r.now})
+			inbox.Options{Now: r.now, FS: store.ScanFS(r.store())})
 		if err != nil {
 			return nil, err
 		}
@@ -553,7 +555,7 @@ func (e *engine) work(ctx context.Context, j job) finished {
 	if ctx.Err() != nil {
 		return finished{job: j}
 	}
-	cl, err := inbox.Claim(j.c, e.r.WorkDir(j.in.pipeline))
+	cl, err := e.r.store().Claim(j.c, e.r.WorkDir(j.in.pipeline))
 	if err != nil {
 		if inbox.Skipped(err) {
 			return finished{job: j, forget: errors.Is(err, inbox.ErrChanged) || errors.Is(err, inbox.ErrBusy)}
