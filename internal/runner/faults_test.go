@@ -1,0 +1,187 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ferry-sync/ferry/internal/inbox/inboxtest"
+	"github.com/ferry-sync/ferry/internal/journal"
+	"github.com/ferry-sync/ferry/internal/store"
+)
+
+// faulty puts the env's runner on a store whose file system injects
+// faults (over the real folders) and returns the injector.
+func (e *env) faulty() *inboxtest.Faulty {
+	f := inboxtest.NewFaulty(store.OSFS{})
+	e.r.Store = store.NewLocal(f)
+	return f
+}
+
+// byState returns the journal's entries by state.
+func (e *env) byState(ctx context.Context) map[journal.State][]journal.Entry {
+	e.t.Helper()
+	all, err := e.j.Query(ctx, journal.Filter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[journal.State][]journal.Entry{}
+	for _, en := range all {
+		out[en.State] = append(out[en.State], en)
+	}
+	return out
+}
+
+// TestStoreFaults: a full disk, a read-only outbox or error folder, a
+// refused rename while publishing. The decision per fault class (see
+// ProcessFile): a fault of the store is not the input's fault, so the input
+// goes back into its inbox unchanged, its journal entry is released with
+// the reason, nothing of the attempt is visible anywhere (no output, no
+// temp file, no report); once the fault is gone, the next run processes it
+// exactly once.
+func TestStoreFaults(t *testing.T) {
+	outDir := filepath.Dir(outRel)
+	errDir := "error/" + pipeName
+	for _, tc := range []struct {
+		name  string
+		bad   bool   // drop a bad file instead of the good one
+		op    string // the faulted operation
+		dir   string // in this folder (relative)
+		glob  string // on these names
+		errno syscall.Errno
+		msg   string // in the release reason
+		times int    // how often the fault fires (0: until cleared)
+	}{
+		{name: "full-disk-outbox", op: inboxtest.OpWrite, dir: outDir, glob: "*", errno: syscall.ENOSPC, msg: "no space left on device"},
+		{name: "read-only-outbox", op: inboxtest.OpCreate, dir: outDir, glob: "*", errno: syscall.EROFS, msg: "read-only file system"},
+		{name: "outbox-access-denied", op: inboxtest.OpCreate, dir: outDir, glob: "*", errno: syscall.EACCES, msg: "permission denied"},
+		{name: "publish-refused", op: inboxtest.OpRename, dir: outDir, glob: ".ferry-*", errno: syscall.EACCES, msg: "publishing the outputs of artikel.csv"},
+		{name: "publish-read-only", op: inboxtest.OpRename, dir: outDir, glob: ".ferry-*", errno: syscall.EROFS, msg: "read-only file system"},
+		{name: "full-disk-error-folder", bad: true, op: inboxtest.OpWrite, dir: errDir, glob: "*", errno: syscall.ENOSPC, msg: "writing the error report"},
+		{name: "read-only-error-folder", bad: true, op: inboxtest.OpCreate, dir: errDir, glob: "*", errno: syscall.EROFS, msg: "read-only file system"},
+		{name: "error-folder-move-refused", bad: true, op: inboxtest.OpRename, dir: ".ferry/work/" + pipeName, glob: "*", errno: syscall.EACCES, msg: "moving artikel-bad-decimal.csv to the error folder", times: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, nil)
+			name := "artikel.csv"
+			if tc.bad {
+				name = "artikel-bad-decimal.csv"
+				e.drop(name, read(t, filepath.Join(badDir, name)))
+				if err := e.r.store().Remove(e.path(inboxRel + "/artikel.csv")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			input := read(t, e.path(inboxRel+"/"+name))
+			f := e.faulty()
+			f.Inject(inboxtest.Fault{Op: tc.op, Path: filepath.Join(e.path(tc.dir), tc.glob), Err: tc.errno, Times: tc.times})
+
+			sum, err := e.r.RunOnce(ctx, nil)
+			if !errors.Is(err, ErrGivenBack) || !errors.Is(err, tc.errno) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			if len(sum.Results) != 0 {
+				t.Errorf("results %+v", sum.Results)
+			}
+			// Nothing partial anywhere: the input is back, unchanged.
+			same(t, e.files(), []string{inboxRel + "/" + name})
+			if got := read(t, e.path(inboxRel+"/"+name)); !bytes.Equal(got, input) {
+				t.Error("the input changed")
+			}
+			ents := e.byState(ctx)
+			if len(ents[journal.StateReleased]) != 1 || len(ents) != 1 {
+				t.Fatalf("journal: %+v", ents)
+			}
+			if reason := ents[journal.StateReleased][0].Error; !strings.Contains(reason, tc.msg) {
+				t.Errorf("release reason %q does not say %q", reason, tc.msg)
+			}
+
+			// The fault is gone: the next run processes it once.
+			f.ClearFaults()
+			sum, err = e.r.RunOnce(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ents = e.byState(ctx)
+			if tc.bad {
+				if sum.Failed != 1 || len(ents[journal.StateFailed]) != 1 {
+					t.Fatalf("%+v, journal %+v", sum, ents)
+				}
+				same(t, e.files(), []string{errDir + "/" + name, errDir + "/" + name + ".error.txt"})
+				return
+			}
+			if sum.Done != 1 || len(ents[journal.StateDone]) != 1 || len(ents[journal.StateReleased]) != 1 {
+				t.Fatalf("%+v, journal %+v", sum, ents)
+			}
+			same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+			if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
+				t.Error("output differs from a clean run")
+			}
+		})
+	}
+}
+
+// TestStoreFaultWhileArchiving: the outputs are published, then moving the
+// input to the archive is refused. It must not run again (its outputs are
+// out), so it stays in the work folder with its entry committed; Recover
+// archives it once the fault is gone.
+func TestStoreFaultWhileArchiving(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	f := e.faulty()
+	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(e.r.WorkDir(pipeName), "*"), Err: syscall.EACCES})
+	_, err := e.r.RunOnce(ctx, nil)
+	if err == nil || errors.Is(err, ErrGivenBack) || !strings.Contains(err.Error(), "archived at the next start") {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
+		t.Error("output differs from a clean run")
+	}
+	if ents := e.byState(ctx); len(ents[journal.StateCommitted]) != 1 {
+		t.Fatalf("journal %+v", ents)
+	}
+	f.ClearFaults()
+	rec, err := e.r.Recover(ctx)
+	if err != nil || len(rec) != 1 || rec[0].Action != "archived" {
+		t.Fatalf("recovered %+v, %v", rec, err)
+	}
+	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+	if ents := e.byState(ctx); len(ents[journal.StateDone]) != 1 || len(ents) != 1 {
+		t.Fatalf("journal %+v", ents)
+	}
+}
+
+// TestStoreFaultPublishTakesBackOutputs: an input with two outputs (the
+// products file and, under on_error reject, the rejects file in the error
+// folder); the second rename of the commit is refused. The first output,
+// already renamed, is taken back: nothing is visible, the input is back.
+func TestStoreFaultPublishTakesBackOutputs(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, func(s string) string { return s + "on_error: reject\n" })
+	if err := e.r.store().Remove(e.path(inboxRel + "/artikel.csv")); err != nil {
+		t.Fatal(err)
+	}
+	e.drop("artikel.csv", read(t, filepath.Join(badDir, "artikel-bad-decimal.csv")))
+	// The rejects file is staged first (the first bad record comes before
+	// the first output record), so the products file's rename is refused.
+	f := e.faulty()
+	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(filepath.Dir(e.path(outRel)), ".ferry-*"), Err: syscall.EACCES})
+	_, err := e.r.RunOnce(ctx, nil)
+	if !errors.Is(err, ErrGivenBack) || !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	same(t, e.files(), []string{inboxRel + "/artikel.csv"})
+	rel := e.byState(ctx)[journal.StateReleased]
+	if len(rel) != 1 || len(rel[0].Outputs) != 2 || filepath.Dir(rel[0].Outputs[1].Path) != filepath.Dir(e.path(outRel)) {
+		t.Fatalf("released entries %+v: the products file must be staged second for this test", rel)
+	}
+	f.ClearFaults()
+	if sum, err := e.r.RunOnce(ctx, nil); err != nil || sum.Done != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", "error/" + pipeName + "/artikel.csv.rejected.csv", outRel})
+}
