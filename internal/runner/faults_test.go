@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox/inboxtest"
 	"github.com/ferry-sync/ferry/internal/journal"
@@ -184,4 +185,66 @@ func TestStoreFaultPublishTakesBackOutputs(t *testing.T) {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", "error/" + pipeName + "/artikel.csv.rejected.csv", outRel})
+}
+
+// TestWatchRetriesAfterPublishFault: while watching, publishing is refused
+// (a read-only outbox). The input does not wait in the work folder until
+// a restart: it goes back to its inbox, the log says when it is tried
+// again, and it is held back, doubling from twice the settle time per
+// fault; once the fault is gone it is processed exactly once.
+func TestWatchRetriesAfterPublishFault(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	f := e.faulty()
+	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(filepath.Dir(e.path(outRel)), ".ferry-*"), Err: syscall.EROFS})
+	retryLine := `^.*level=ERROR msg="file not processed; it is back in its inbox and is tried again" pipeline=` + pipeName + ` file=artikel.csv retry_in=`
+	released := func() int { return len(e.byState(ctx)[journal.StateReleased]) }
+
+	w := e.watch(WatchOptions{})
+	w.round() // the file is seen
+	e.advance(2 * time.Second)
+	w.round() // settled: processed, publishing refused
+	w.log.waitFor(t, retryLine+`4s error=".*read-only file system`, 1)
+	same(t, e.files(), []string{inboxRel + "/artikel.csv"})
+	if n := released(); n != 1 {
+		t.Fatalf("%d released entries, want 1", n)
+	}
+
+	// Held back 4 s: seen again, settled, tried again (still refused).
+	e.advance(2 * time.Second)
+	w.round()
+	e.advance(2 * time.Second)
+	w.round()
+	w.log.waitFor(t, retryLine+`8s `, 1)
+
+	// Now held back 8 s: settled after 4 s, but not tried yet.
+	f.ClearFaults()
+	e.advance(2 * time.Second)
+	w.round()
+	e.advance(2 * time.Second)
+	w.round()
+	e.advance(2 * time.Second)
+	w.round()
+	if n := released(); n != 2 || w.log.count(`msg=done`) != 0 {
+		t.Fatalf("tried again before its backoff passed: %d released\n%s", n, w.log)
+	}
+	e.advance(2 * time.Second)
+	w.round()
+	w.log.waitFor(t, doneLine+`artikel.csv `, 1)
+	for range 3 {
+		e.advance(10 * time.Second)
+		w.round()
+	}
+	w.stop(t)
+	if n := w.log.count(`msg=done`); n != 1 {
+		t.Errorf("%d done lines:\n%s", n, w.log)
+	}
+	ents := e.byState(ctx)
+	if len(ents[journal.StateDone]) != 1 || len(ents[journal.StateReleased]) != 2 || len(ents) != 2 {
+		t.Errorf("journal: %+v", ents)
+	}
+	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
+		t.Error("output differs from a clean run")
+	}
 }

@@ -90,6 +90,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 	if err != nil {
 		return err
 	}
+	e.retry = true
 	var (
 		watcher *inbox.Watcher
 		wake    = opt.Wake
@@ -126,6 +127,9 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			// Only the cancellation: the input is back in its inbox, or its
 			// commit is finished by Recover at the next start.
 			log.Info("stopped during the file; it is processed at the next start", "pipeline", f.job.in.pipeline, "file", f.job.c.Name)
+		case f.retryIn > 0:
+			log.Error("file not processed; it is back in its inbox and is tried again",
+				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "retry_in", f.retryIn, "error", f.err.Error())
 		default:
 			log.Error("file not processed; it is tried again once it is back in its inbox and settled, or at the next start",
 				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "error", f.err.Error())
@@ -188,7 +192,9 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			e.drop()
 			e.stop(report)
 			stopWatcher()
+			pending.backoff = e.backoff // a file held back stays held back
 			e, pending, timer = pending, nil, nil
+			e.retry = true
 			log.Info("configuration reloaded", "pipelines", len(e.r.Pipelines))
 			startWatcher()
 			e.start(ctx)
@@ -219,7 +225,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 		case jobs <- j:
 			e.pop(j)
 		case f := <-e.done:
-			e.finish(f)
+			f.retryIn = e.finish(f)
 			report(f)
 		}
 	}
@@ -389,6 +395,19 @@ type finished struct {
 	// forget: the file was not processed (it changed, was held open, or
 	// was given back), so its inbox must see it settle again.
 	forget bool
+	// retryIn is how long a file given back after a fault is held back
+	// (set by engine.finish when the engine retries).
+	retryIn time.Duration
+}
+
+// maxBackoff caps how long a file given back after a fault waits before
+// its next attempt.
+const maxBackoff = 5 * time.Minute
+
+// backoff is the retry state of one inbox file given back after faults.
+type backoff struct {
+	n     int       // attempts given back in a row
+	until time.Time // not claimed again before
 }
 
 // engine schedules the ready files of one configuration (one Runner).
@@ -400,6 +419,19 @@ type engine struct {
 	done    chan finished
 	running int // jobs handed to workers and not yet finished
 	wg      sync.WaitGroup
+	// retry: a file given back after a fault of the store (ErrGivenBack)
+	// is tried again once it has settled again and its backoff has passed
+	// (Watch); backoff holds that state by pipeline and file name.
+	retry   bool
+	backoff map[string]*backoff
+}
+
+func backoffKey(j job) string { return j.in.pipeline + "\x00" + j.c.Name }
+
+// held reports whether a ready file is still held back after a fault.
+func (e *engine) held(j job) bool {
+	b := e.backoff[backoffKey(j)]
+	return b != nil && e.r.now().Before(b.until)
 }
 
 // newEngine opens a Scanner for the inbox of every named pipeline (all
@@ -465,14 +497,19 @@ func (e *engine) dirs() []string {
 // receives each inbox's scan error (nil when the scan succeeded).
 func (e *engine) scan(ctx context.Context, report func(in *inboxScan, err error)) {
 	for _, in := range e.inboxes {
-		c, err := in.scanner.Scan(ctx)
+		cs, err := in.scanner.Scan(ctx)
 		report(in, err)
-		if in.fifo {
-			in.pending = append(in.pending, c...)
-			continue
-		}
-		for _, c := range c {
-			e.queue = append(e.queue, job{in, c})
+		for _, c := range cs {
+			j := job{in, c}
+			if e.held(j) {
+				in.scanner.Forget(c.Name) // looked at again at a later scan
+				continue
+			}
+			if in.fifo {
+				in.pending = append(in.pending, c)
+			} else {
+				e.queue = append(e.queue, j)
+			}
 		}
 	}
 }
@@ -511,8 +548,11 @@ func (e *engine) drop() {
 	}
 }
 
-// finish books a worker's report.
-func (e *engine) finish(f finished) {
+// finish books a worker's report. When the engine retries and the file
+// was given back after a fault, it is held back, doubling from twice the
+// inbox's settle time (at least 1 s) per fault in a row up to maxBackoff;
+// finish returns that delay (0 otherwise).
+func (e *engine) finish(f finished) time.Duration {
 	e.running--
 	if f.job.in.fifo {
 		f.job.in.busy = false
@@ -520,6 +560,32 @@ func (e *engine) finish(f finished) {
 	if f.forget {
 		f.job.in.scanner.Forget(f.job.c.Name)
 	}
+	k := backoffKey(f.job)
+	switch {
+	case !e.retry:
+		return 0
+	case f.err == nil:
+		delete(e.backoff, k)
+		return 0
+	case !errors.Is(f.err, ErrGivenBack):
+		return 0
+	}
+	if e.backoff == nil {
+		e.backoff = map[string]*backoff{}
+	}
+	b := e.backoff[k]
+	if b == nil {
+		b = &backoff{}
+		e.backoff[k] = b
+	}
+	b.n++
+	d := max(f.job.in.settle, time.Second)
+	for i := 0; i < b.n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, maxBackoff)
+	b.until = e.r.now().Add(d)
+	return d
 }
 
 // start starts the workers (the Runner's Workers, at least one).
@@ -543,7 +609,7 @@ func (e *engine) stop(handle func(finished)) {
 	close(e.jobs)
 	for e.running > 0 {
 		f := <-e.done
-		e.finish(f)
+		f.retryIn = e.finish(f)
 		handle(f)
 	}
 	e.wg.Wait()
