@@ -324,7 +324,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 			keys[i] = journal.Key{Scope: k.Scope, Key: k.Key}
 		}
 		if err := r.Journal.RecordKeys(ctx, e.ID, e.Attempt, keys); err != nil {
-			sink.batch.Abort()
+			batch.Abort()
 			return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 		}
 	}
