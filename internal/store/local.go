@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,13 +38,17 @@ func (OSFS) SyncDir(dir string) error { return outbox.SyncDir(dir) }
 //
 // The attempt fence (see the package documentation) lives in the Local
 // value: one ferry instance per configuration (the OS lock beside the
-// journal) shares one Local among its workers.
+// journal) shares one Local among its workers. It remembers every input
+// with a batch open and, of the others, at least the last fenceKeep, so
+// that its memory stays bounded in a long-running `ferry watch`. (The
+// journal refuses a stale attempt's Staged as well.)
 type Local struct {
 	fsys FS
 
 	mu     sync.Mutex
-	latest map[string]int // highest attempt staged per input
-	commit sync.Mutex     // serialises the fence check with the renames
+	latest map[string]*fenceState // per input
+	seq    uint64                 // counts fence changes (the age for pruning)
+	commit sync.Mutex             // serialises the fence check with the renames
 }
 
 // NewLocal returns a Local on fsys (nil: OSFS).
@@ -51,7 +56,7 @@ func NewLocal(fsys FS) *Local {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	return &Local{fsys: fsys, latest: map[string]int{}}
+	return &Local{fsys: fsys, latest: map[string]*fenceState{}}
 }
 
 // FS returns the file system the store works on.
@@ -92,23 +97,79 @@ func (s *Local) syncDir(dir string) error {
 	return nil
 }
 
-// fence records that a staged and refuses an older attempt.
-func (s *Local) fence(a Attempt) error {
+// fenceKeep is how many inputs without an open batch the fence remembers
+// at least.
+const fenceKeep = 4096
+
+// fenceState is the fence of one input.
+type fenceState struct {
+	latest int    // the highest attempt that staged
+	open   int    // batches staged and not yet committed or aborted
+	seq    uint64 // when it was last staged or closed (for pruning)
+}
+
+// fence records that a staged (open counts a batch that stays open) and
+// refuses an older attempt.
+func (s *Local) fence(a Attempt, open int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := key(a)
-	if cur := s.latest[k]; cur > a.Number {
-		return fmt.Errorf("attempt %d of this input is older than attempt %d: %w", a.Number, cur, ErrStale)
+	f := s.latest[k]
+	if f == nil {
+		s.prune()
+		f = &fenceState{}
+		s.latest[k] = f
 	}
-	s.latest[k] = a.Number
+	if f.latest > a.Number {
+		return fmt.Errorf("attempt %d of this input is older than attempt %d: %w", a.Number, f.latest, ErrStale)
+	}
+	s.seq++
+	f.latest, f.seq = a.Number, s.seq
+	f.open += open
 	return nil
+}
+
+// close records that a batch of a was committed or aborted.
+func (s *Local) close(a Attempt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.latest[key(a)]; f != nil && f.open > 0 {
+		s.seq++
+		f.open--
+		f.seq = s.seq
+	}
+}
+
+// prune forgets the oldest half of the inputs without an open batch once
+// more than 2*fenceKeep are remembered. s.mu held.
+func (s *Local) prune() {
+	if len(s.latest) < 2*fenceKeep {
+		return
+	}
+	var seqs []uint64
+	for _, f := range s.latest {
+		if f.open == 0 {
+			seqs = append(seqs, f.seq)
+		}
+	}
+	if len(seqs) <= fenceKeep {
+		return
+	}
+	slices.Sort(seqs)
+	cut := seqs[len(seqs)-fenceKeep]
+	for k, f := range s.latest {
+		if f.open == 0 && f.seq < cut {
+			delete(s.latest, k)
+		}
+	}
 }
 
 // current reports whether a is still the newest attempt that staged.
 func (s *Local) current(a Attempt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur := s.latest[key(a)]; cur > a.Number {
+	if f := s.latest[key(a)]; f != nil && f.latest > a.Number {
+		cur := f.latest
 		return fmt.Errorf("attempt %d of this input is older than attempt %d, which staged since: %w", a.Number, cur, ErrStale)
 	}
 	return nil
@@ -116,16 +177,25 @@ func (s *Local) current(a Attempt) error {
 
 // Stage implements Store with an outbox.Batch on the store's FS.
 func (s *Local) Stage(a Attempt) (Batch, error) {
-	if err := s.fence(a); err != nil {
+	if err := s.fence(a, 1); err != nil {
 		return nil, err
 	}
 	return &localBatch{s: s, a: a, b: outbox.Batch{FS: s.fsys}}, nil
 }
 
 type localBatch struct {
-	s *Local
-	a Attempt
-	b outbox.Batch
+	s      *Local
+	a      Attempt
+	b      outbox.Batch
+	closed bool
+}
+
+// done closes the batch's place in the fence once.
+func (b *localBatch) done() {
+	if !b.closed {
+		b.closed = true
+		b.s.close(b.a)
+	}
 }
 
 type localOutput struct{ *outbox.File }
@@ -144,6 +214,7 @@ func (b *localBatch) Create(dir, rel string) (Output, error) {
 func (b *localBatch) Commit() error {
 	b.s.commit.Lock()
 	defer b.s.commit.Unlock()
+	defer b.done()
 	if err := b.s.current(b.a); err != nil {
 		b.b.Abort()
 		return err
@@ -151,13 +222,16 @@ func (b *localBatch) Commit() error {
 	return b.b.Commit()
 }
 
-func (b *localBatch) Abort() { b.b.Abort() }
+func (b *localBatch) Abort() {
+	b.b.Abort()
+	b.done()
+}
 
 // Publish implements Store.
 func (s *Local) Publish(a Attempt, outs []journal.Output) error {
 	s.commit.Lock()
 	defer s.commit.Unlock()
-	if err := s.fence(a); err != nil {
+	if err := s.fence(a, 0); err != nil {
 		return err
 	}
 	dirs := map[string]bool{}
