@@ -34,12 +34,19 @@ type Recovered struct {
 // Recover finishes or undoes every unfinished entry of the journal, oldest
 // first:
 //   - claimed: the work file goes back to its inbox (if it still exists)
-//     and the entry is released;
+//     and the entry is released; but when the work file is gone and the
+//     input lies in the error folder beside its report (a crash between
+//     that move and the journal's Fail), the entry is failed with that
+//     path and report;
 //   - committing: if every output is complete (at its final path, or a temp
 //     file with the journaled size and SHA-256), the rest are published and
 //     the entry continues as committed; otherwise the temp files are
 //     removed, the input goes back to its inbox and the entry is released;
-//   - committed: the input is archived and the entry finished.
+//   - committed: the input is archived and the entry finished; when the
+//     work file is gone (a crash between archiving and Finish), the archived
+//     input is looked up (same name or "name (n)", same content, named by no
+//     other entry, in the archive folders of the days since the claim) and
+//     its path recorded.
 //
 // Then it removes the temp files a crash left in the pipelines' outbox
 // and error folders (those of entries it could not recover stay), and puts
