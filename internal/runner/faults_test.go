@@ -136,7 +136,7 @@ func TestStoreFaultWhileArchiving(t *testing.T) {
 	f := e.faulty()
 	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(e.r.WorkDir(pipeName), "*"), Err: syscall.EACCES})
 	_, err := e.r.RunOnce(ctx, nil)
-	if err == nil || errors.Is(err, ErrGivenBack) || !strings.Contains(err.Error(), "archived at the next start") {
+	if err == nil || errors.Is(err, ErrGivenBack) || !strings.Contains(err.Error(), "stays in the work folder until it is archived") {
 		t.Fatalf("RunOnce: %v", err)
 	}
 	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
@@ -244,6 +244,49 @@ func TestWatchRetriesAfterPublishFault(t *testing.T) {
 		t.Errorf("journal: %+v", ents)
 	}
 	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
+		t.Error("output differs from a clean run")
+	}
+}
+
+// TestWatchRetriesArchiving: while watching, the outputs are published but
+// the input cannot be moved to the archive. It must not run again; Watch
+// tries the archiving again with backoff (logged) instead of leaving it in
+// the work folder until a restart.
+func TestWatchRetriesArchiving(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	f := e.faulty()
+	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(e.r.WorkDir(pipeName), "*"), Err: syscall.EACCES})
+	w := e.watch(WatchOptions{})
+	w.round()
+	e.advance(2 * time.Second)
+	w.round() // processed; archiving refused
+	w.log.waitFor(t, `^.*level=ERROR msg="file processed and its outputs published, but not archived; archiving is tried again" pipeline=`+pipeName+` file=artikel.csv retry_in=4s `, 1)
+	e.advance(4 * time.Second)
+	w.round() // tried again, still refused
+	w.log.waitFor(t, `^.*level=ERROR msg="archiving failed again; it is tried again" pipeline=`+pipeName+` file=artikel.csv retry_in=8s `, 1)
+	f.ClearFaults()
+	e.advance(6 * time.Second)
+	w.round() // not yet
+	if w.log.count(`archived after`) != 0 {
+		t.Fatal("archived before its backoff passed")
+	}
+	e.advance(2 * time.Second)
+	w.round()
+	w.log.waitFor(t, `^.*level=INFO msg="archived after an earlier failure" pipeline=`+pipeName+` file=artikel.csv path=`, 1)
+	e.advance(10 * time.Second)
+	w.round()
+	w.stop(t)
+	same(t, e.files(), []string{"archive/" + pipeName + "/2026-03-16/artikel.csv", outRel})
+	ents := e.byState(ctx)
+	if len(ents[journal.StateDone]) != 1 || len(ents) != 1 {
+		t.Fatalf("journal %+v", ents)
+	}
+	d := ents[journal.StateDone][0]
+	if d.Archive != e.path("archive/"+pipeName+"/2026-03-16/artikel.csv") || d.Counts.In == 0 {
+		t.Errorf("done entry: archive %q, counts %+v", d.Archive, d.Counts)
+	}
 	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
 		t.Error("output differs from a clean run")
 	}

@@ -240,7 +240,9 @@ func (r *Runner) hashFile(path string) (string, int64, error) {
 // gone. Only problems of the input itself (its content, an output name its
 // values make impossible) send it to the error folder. A fault while
 // archiving a done input, after its outputs were published, leaves it in
-// the work folder: it must not be processed again, and Recover archives it.
+// the work folder with its entry committed: it must not be processed
+// again; Watch tries the archiving again with backoff, and Recover
+// archives it at the next start.
 func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Claimed) (Result, error) {
 	start := r.now()
 	res := Result{Pipeline: pipeline, File: cl.Name}
@@ -352,7 +354,8 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	if moved == "" {
 		// Published, so it must not run again: it stays in the work
 		// folder, and Recover archives it.
-		return res, fmt.Errorf("archiving %s (its outputs are published; it is archived at the next start): %w", cl.Name, err)
+		e.State, e.Counts = journal.StateCommitted, res.Counts
+		return res, &notArchived{entry: e, err: fmt.Errorf("archiving %s (its outputs are published; it stays in the work folder until it is archived): %w", cl.Name, err)}
 	}
 	res.Moved = moved
 	if err := r.crash("archived"); err != nil {
@@ -591,6 +594,18 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	r.logResult(res)
 	return res, nil
 }
+
+// notArchived is the error of ProcessFile when the outputs are published
+// but the input could not be archived: the entry is committed, the input in
+// the work folder. Watch tries the archiving again; otherwise Recover does
+// it at the next start.
+type notArchived struct {
+	entry journal.Entry
+	err   error
+}
+
+func (n *notArchived) Error() string { return n.err.Error() }
+func (n *notArchived) Unwrap() error { return n.err }
 
 // ErrGivenBack is matched (errors.Is) by an error of ProcessFile after
 // which the input is back in its inbox, unchanged, and its journal entry

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
+	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/store"
 	"github.com/ferry-sync/ferry/transform"
 )
@@ -66,7 +68,12 @@ type WatchOptions struct {
 // start), then processes every file that becomes ready in the inboxes with
 // Workers goroutines, a FIFO inbox's files one at a time. Each file is
 // logged by ProcessFile (one INFO line); files that could not be processed
-// are logged as errors and retried once they have settled again.
+// are logged as errors and retried once they have settled again. A file
+// given back after a fault of the store (ErrGivenBack: a full disk, a
+// read-only outbox) is held back besides: twice its inbox's settle time,
+// doubling per fault in a row, at most 5 minutes (logged as retry_in). An
+// input whose outputs are published but whose archiving failed is archived
+// again with the same backoff.
 //
 // When ctx ends nothing more is claimed; files in progress finish or roll
 // back (the input goes back to its inbox, its journal entry is released).
@@ -127,6 +134,9 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			// Only the cancellation: the input is back in its inbox, or its
 			// commit is finished by Recover at the next start.
 			log.Info("stopped during the file; it is processed at the next start", "pipeline", f.job.in.pipeline, "file", f.job.c.Name)
+		case f.retryIn > 0 && errors.As(f.err, new(*notArchived)):
+			log.Error("file processed and its outputs published, but not archived; archiving is tried again",
+				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "retry_in", f.retryIn, "error", f.err.Error())
 		case f.retryIn > 0:
 			log.Error("file not processed; it is back in its inbox and is tried again",
 				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "retry_in", f.retryIn, "error", f.err.Error())
@@ -136,6 +146,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 		}
 	}
 	scan := func() {
+		e.retryArchives(ctx, log)
 		e.scan(ctx, func(in *inboxScan, err error) {
 			msg := ""
 			if err != nil {
@@ -193,6 +204,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			e.stop(report)
 			stopWatcher()
 			pending.backoff = e.backoff // a file held back stays held back
+			pending.archives = e.archives
 			e, pending, timer = pending, nil, nil
 			e.retry = true
 			log.Info("configuration reloaded", "pipelines", len(e.r.Pipelines))
@@ -424,6 +436,52 @@ type engine struct {
 	// (Watch); backoff holds that state by pipeline and file name.
 	retry   bool
 	backoff map[string]*backoff
+	// archives are the inputs whose outputs are published but whose
+	// archiving failed, waiting for their next try (Watch).
+	archives []*archiveRetry
+}
+
+// archiveRetry is an input waiting for its archiving to be tried again.
+type archiveRetry struct {
+	entry journal.Entry
+	base  time.Duration // the inbox's settle time
+	backoff
+}
+
+// retryArchives tries again to archive the inputs whose time has come, as
+// Recover would (their entries are committed, nobody else touches them).
+func (e *engine) retryArchives(ctx context.Context, log *slog.Logger) {
+	now := e.r.now()
+	keep := e.archives[:0]
+	for _, a := range e.archives {
+		if now.Before(a.until) {
+			keep = append(keep, a)
+			continue
+		}
+		name := filepath.Base(a.entry.Original)
+		rec, err := e.r.recoverEntry(ctx, a.entry)
+		if err != nil {
+			a.n++
+			a.until = now.Add(backoffDelay(a.base, a.n))
+			log.Error("archiving failed again; it is tried again", "pipeline", a.entry.Pipeline, "file", name,
+				"retry_in", a.until.Sub(now), "error", err.Error())
+			keep = append(keep, a)
+			continue
+		}
+		log.Info("archived after an earlier failure", "pipeline", a.entry.Pipeline, "file", name, "path", rec.Path)
+	}
+	clear(e.archives[len(keep):])
+	e.archives = keep
+}
+
+// backoffDelay is how long the n-th retry in a row waits: twice base (at
+// least 1 s), doubling per retry, at most maxBackoff.
+func backoffDelay(base time.Duration, n int) time.Duration {
+	d := max(base, time.Second)
+	for i := 0; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
 }
 
 func backoffKey(j job) string { return j.in.pipeline + "\x00" + j.c.Name }
@@ -561,12 +619,19 @@ func (e *engine) finish(f finished) time.Duration {
 		f.job.in.scanner.Forget(f.job.c.Name)
 	}
 	k := backoffKey(f.job)
+	var na *notArchived
 	switch {
 	case !e.retry:
 		return 0
 	case f.err == nil:
 		delete(e.backoff, k)
 		return 0
+	case errors.As(f.err, &na):
+		a := &archiveRetry{entry: na.entry, base: f.job.in.settle, backoff: backoff{n: 1}}
+		d := backoffDelay(f.job.in.settle, 1)
+		a.until = e.r.now().Add(d)
+		e.archives = append(e.archives, a)
+		return d
 	case !errors.Is(f.err, ErrGivenBack):
 		return 0
 	}
@@ -579,11 +644,7 @@ func (e *engine) finish(f finished) time.Duration {
 		e.backoff[k] = b
 	}
 	b.n++
-	d := max(f.job.in.settle, time.Second)
-	for i := 0; i < b.n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, maxBackoff)
+	d := backoffDelay(f.job.in.settle, b.n)
 	b.until = e.r.now().Add(d)
 	return d
 }
