@@ -194,6 +194,7 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
+	"assign":   newAssignStep,
 	"dedupe":   newDedupeStep,
 	"drop":     newDropStep,
 	"explode":  newExplodeStep,

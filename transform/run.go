@@ -234,10 +234,32 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	if st.Stats.In == 0 {
 		return st.Stats, &FileError{File: src.Path, Errors: []error{&formats.DataError{File: src.Path, Err: ErrNoRecords, Msg: ErrNoRecords.Error()}}}
 	}
+	if opt.Output == nil { // a preview keeps nothing
+		if err := p.persist(st, sink); err != nil {
+			return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
+		}
+	}
 	for _, f := range ws.order {
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
 	return st.Stats, nil
+}
+
+// persist lets every step that keeps files of its own (Persister) write
+// them into the run's sink, after the outputs.
+func (p *Pipeline) persist(st *RunState, sink Sink) error {
+	steps := p.steps
+	for _, o := range p.outputs {
+		steps = append(steps[:len(steps):len(steps)], o.steps...)
+	}
+	for _, s := range steps {
+		if ps, ok := s.Step.(Persister); ok {
+			if err := ps.Persist(st, sink); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // chain links steps: the result's element i feeds step i, the last one
