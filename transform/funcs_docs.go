@@ -440,13 +440,22 @@ func render(v any) string {
 			parts[i] = render(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
-	case formats.Value:
-		if r := x.Record(); x.Kind() == formats.KindRecord && r != nil {
-			parts := make([]string, len(r.Fields))
-			for i, f := range r.Fields {
-				parts[i] = f.Name + ": " + render(toExpr(f.Value))
+	case formats.Value: // record(…): fields in their order, at every level
+		switch x.Kind() {
+		case formats.KindRecord:
+			var parts []string
+			if r := x.Record(); r != nil {
+				for _, f := range r.Fields {
+					parts = append(parts, f.Name+": "+render(f.Value))
+				}
 			}
 			return "{" + strings.Join(parts, ", ") + "}"
+		case formats.KindList:
+			parts := make([]string, len(x.List()))
+			for i, e := range x.List() {
+				parts[i] = render(e)
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
 		}
 		return render(toExpr(x))
 	case map[string]any:
