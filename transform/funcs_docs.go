@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ferry-sync/ferry/formats"
 )
 
 // FuncDoc documents one function (or operator) of the library.
@@ -328,6 +330,14 @@ func Docs() []FuncDoc {
 				{`coalesce(Firma, Vorname + " " + Name)`, exEnv("Firma", "", "Vorname", "Jürgen", "Name", "Größler"), `"Jürgen Größler"`},
 				{`deDec(coalesce(Rabatt_Prozent, "0"))`, exEnv("Rabatt_Prozent", ""), "0"},
 			}},
+		{gList, "record", "record(name, value, …)",
+			"A nested record whose fields keep the order of the arguments (an XML element's children in the order its schema demands; a map literal {…} sorts its keys). A missing value (nil) leaves its field out, so an optional element is not written; \"\" writes an empty one. \"@type\" becomes an XML attribute and \"#text\" the element's text. Build a value for an output with it: its fields cannot be read back in the same expression.",
+			[]Example{
+				{`record("ORDER_ID", Id, "ORDER_DATE", formatDate(parseISO(CreatedOnUtc), "JJJJ-MM-TT"))`, order, `{ORDER_ID: 5012, ORDER_DATE: "2026-03-13"}`},
+				{`record("bme:NAME", Firma, "bme:NAME2", Zusatz)`, exEnv("Firma", "Café Löwenzahn e.K.", "Zusatz", nil), `{bme:NAME: "Café Löwenzahn e.K."}`},
+				{`record("@type", "supplier_specific", "#text", "10003")`, nil, `{@type: "supplier_specific", #text: "10003"}`},
+				{`record("ORDER_ID")`, nil, "error: pairs of a field name and a value"},
+			}},
 		{gList, "isEmpty", "isEmpty(x)",
 			"Tells whether x is missing (nil), an empty text, or an empty list or record. A text of spaces is not empty: isEmpty(trim(x)).",
 			[]Example{
@@ -430,6 +440,24 @@ func render(v any) string {
 			parts[i] = render(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case formats.Value: // record(…): fields in their order, at every level
+		switch x.Kind() {
+		case formats.KindRecord:
+			var parts []string
+			if r := x.Record(); r != nil {
+				for _, f := range r.Fields {
+					parts = append(parts, f.Name+": "+render(f.Value))
+				}
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		case formats.KindList:
+			parts := make([]string, len(x.List()))
+			for i, e := range x.List() {
+				parts[i] = render(e)
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
+		}
+		return render(toExpr(x))
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

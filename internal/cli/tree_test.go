@@ -1,7 +1,6 @@
 package cli
 
-// Test helpers shared by the crash test (unix only) and the samples
-// harness (every OS).
+// Comparing folder trees: the crash tests and the samples harness.
 
 import (
 	"bytes"
