@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -107,8 +108,8 @@ func content(t *testing.T, s store.Store, path string) string {
 	return string(b)
 }
 
-// names lists a folder's file names ("" entries for none; folders with a
-// trailing "/").
+// names lists a folder's file names (folders with a trailing "/"; none for
+// a missing folder).
 func names(t *testing.T, s store.Store, dir string) []string {
 	t.Helper()
 	des, err := s.List(dir)
@@ -160,19 +161,15 @@ func testPut(t *testing.T, h Harness) {
 	if err != nil || st.Size() != int64(len("replaced")) {
 		t.Errorf("Stat: %v, %v", st, err)
 	}
-	if _, err := s.Stat(h.path("in/none.csv")); !errors.Is(err, inbox.ErrGone) && !isNotExist(err) {
+	if _, err := s.Stat(h.path("in/none.csv")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Stat of a missing file: %v", err)
 	}
-	if _, err := s.List(h.path("nowhere")); !isNotExist(err) {
+	if _, err := s.List(h.path("nowhere")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("List of a missing folder: %v", err)
 	}
 	if tmp, err := s.Temps(h.path("in")); err != nil || len(tmp) != 0 {
 		t.Errorf("Put left temp files: %v %v", tmp, err)
 	}
-}
-
-func isNotExist(err error) bool {
-	return err != nil && errors.Is(err, errNotExist)
 }
 
 func testClaim(t *testing.T, h Harness) {
@@ -220,11 +217,6 @@ func testClaimSkips(t *testing.T, h Harness) {
 	if _, err := s.Claim(c, work); !errors.Is(err, inbox.ErrGone) {
 		t.Errorf("claiming it twice: %v", err)
 	}
-}
-
-type staged struct {
-	out  store.Output
-	data string
 }
 
 // stage stages files (rel → content) in dir for attempt a.

@@ -1,5 +1,0 @@
-package storetest
-
-import "io/fs"
-
-var errNotExist = fs.ErrNotExist
