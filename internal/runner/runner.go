@@ -580,8 +580,10 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	}
 	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
 	if moved == "" {
-		// Journaled as published: Recover archives it at the next start.
-		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
+		// Journaled as published: Watch tries again, Recover archives it
+		// at the next start.
+		e.State = journal.StateCommitted
+		return res, &notArchived{entry: e, err: fmt.Errorf("archiving %s (a duplicate; it stays in the work folder until it is archived): %w", cl.Name, err)}
 	}
 	res.Moved, res.Report = moved, notePath
 	if err := r.crash("archived"); err != nil {
