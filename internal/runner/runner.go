@@ -4,8 +4,31 @@
 // folder with a report in plain words), and every step recorded in the
 // journal so that Recover can finish or undo whatever a crash interrupted.
 //
-// File moves are renames inside one volume followed by a sync of both
-// folders; nothing the journal still refers to is deleted.
+// Every file operation goes through a store.Store (Runner.Store; folders
+// on a drive by default). File moves are renames inside one volume
+// followed by a sync of both folders; nothing the journal still refers to
+// is deleted.
+//
+// # Faults of the store
+//
+// What happens to an input when the storage fails, by fault class:
+//   - a full disk, a read-only or refused outbox or error folder, a refused
+//     rename while publishing, an unreadable input (any store.IsFault while
+//     reading the input, writing or publishing the outputs, writing the
+//     report of a bad file or moving it to the error folder): the input is
+//     not at fault, so it is not sent to the error folder. Nothing of the
+//     attempt stays visible (a failed publish takes back what it had
+//     published and puts back the files it replaced), the input goes back
+//     into its inbox unchanged, the journal entry is released with the
+//     reason, and the error matches ErrGivenBack. `ferry run` reports it and
+//     exits non-zero; the next run takes the file again. `ferry watch` logs
+//     it and tries again with backoff.
+//   - a problem of the input itself (its content; an output name or path
+//     its values make impossible): the error folder with the report.
+//   - a fault while archiving an input whose outputs are published: it
+//     must not run again, so it stays in the work folder with its entry
+//     committed; `ferry watch` tries the archiving again with backoff, and
+//     Recover archives it at the next start.
 package runner
 
 import (
