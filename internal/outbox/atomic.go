@@ -57,7 +57,7 @@ func CreateIn(fsys FS, path string) (*File, error) {
 		dir = "."
 	}
 	for try := 0; ; try++ {
-		tmp, err := tempName(dir, base, "")
+		tmp, err := tempName(dir, base)
 		if err != nil {
 			return nil, err
 		}
@@ -73,13 +73,26 @@ func CreateIn(fsys FS, path string) (*File, error) {
 }
 
 // tempName returns a fresh temp path for base in dir:
-// TempPrefix+base+"."+random+kind+".tmp".
-func tempName(dir, base, kind string) (string, error) {
+// TempPrefix+base+"."+random+".tmp".
+func tempName(dir, base string) (string, error) {
+	r, err := random()
+	return filepath.Join(dir, TempPrefix+base+"."+r+".tmp"), err
+}
+
+// backupName returns a fresh path for the old version of base in dir
+// (see Batch.Commit): TempPrefix+base+"."+random+".old".
+func backupName(dir, base string) (string, error) {
+	r, err := random()
+	return filepath.Join(dir, TempPrefix+base+"."+r+".old"), err
+}
+
+// random returns 16 random hex digits.
+func random() (string, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, TempPrefix+base+"."+hex.EncodeToString(b[:])+kind+".tmp"), nil
+	return hex.EncodeToString(b[:]), nil
 }
 
 // Write writes to the temp file.

@@ -122,14 +122,18 @@ func (b *Batch) Commit() error {
 	return nil
 }
 
-// moveAside renames the file the output will replace (if any) to a temp
-// name, remembered in backup.
+// moveAside renames the file the output will replace (if any) to a backup
+// name, remembered in backup: TempPrefix+base+"."+random+".old", a dotfile
+// importers ignore, deliberately not ending in ".tmp", so that clean-ups of
+// temp files never delete the only copy of a replaced file (if a crash or a
+// second fault keeps it from being put back, it stays for a person to
+// restore).
 func (o *File) moveAside() error {
 	if _, err := o.fs.Stat(o.final); err != nil {
 		return nil // nothing to replace (or nothing we can see: the rename decides)
 	}
 	dir, base := filepath.Split(o.final)
-	bak, err := tempName(dir, base, ".old")
+	bak, err := backupName(dir, base)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -289,5 +290,66 @@ func TestWatchRetriesArchiving(t *testing.T) {
 	}
 	if got := read(t, e.path(outRel)); !bytes.Equal(got, expectedOutput(t)) {
 		t.Error("output differs from a clean run")
+	}
+}
+
+// TestStoreFaultRestoresLookupTable: an assign step extends a lookup table
+// in the same commit as the output. Publishing the table is refused after
+// the output was out and the old table moved aside: the output is taken
+// back and the old table put back, byte for byte; the input is back in its
+// inbox. Once the fault is gone, the next run writes both.
+func TestStoreFaultRestoresLookupTable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	table := "CustomerId;Kundennummer\n1;10000\n"
+	for name, content := range map[string]string{
+		"ferry.yaml": "version: 1\ntables:\n  kundennummern: {file: lookups/kundennummern.csv, key: [CustomerId]}\n",
+		"pipelines/kunden.yaml": `name: kunden
+input: {inbox: inbox, format: csv}
+steps:
+  - assign: {table: kundennummern, key: CustomerId, into: Kundennummer, range: {from: 10000, to: 19999}}
+outputs:
+  - {outbox: outbox, name: "${input.stem}.csv", format: csv, options: {line_ending: lf}}
+`,
+		"lookups/kundennummern.csv": table,
+		"inbox/k.csv":               "CustomerId;Name\n1;Stammkunde\n7;Neukunde\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &env{t: t, dir: dir, clock: &clock{t: time.Date(2026, 3, 16, 9, 30, 0, 0, time.UTC)}}
+	e.open()
+	f := e.faulty()
+	f.Inject(inboxtest.Fault{Op: inboxtest.OpRename, Path: filepath.Join(dir, "lookups", ".ferry-kundennummern.csv.*.tmp"), Err: syscall.EROFS})
+	_, err := e.r.RunOnce(ctx, nil)
+	if !errors.Is(err, ErrGivenBack) || !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	rel := e.byState(ctx)[journal.StateReleased]
+	if len(rel) != 1 || len(rel[0].Outputs) != 2 || filepath.Base(rel[0].Outputs[1].Path) != "kundennummern.csv" {
+		t.Fatalf("released %+v: the table must be the second output for this test", rel)
+	}
+	same(t, e.files(), []string{"inbox/k.csv"})
+	if got := string(read(t, filepath.Join(dir, "lookups", "kundennummern.csv"))); got != table {
+		t.Errorf("the table after the failed commit:\n%s", got)
+	}
+	if names, _ := os.ReadDir(filepath.Join(dir, "lookups")); len(names) != 1 {
+		t.Errorf("lookups holds %v", names)
+	}
+
+	f.ClearFaults()
+	if sum, err := e.r.RunOnce(ctx, nil); err != nil || sum.Done != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if got := string(read(t, filepath.Join(dir, "lookups", "kundennummern.csv"))); got != table+"7;10001\n" {
+		t.Errorf("the table after the good run:\n%s", got)
+	}
+	if got := string(read(t, filepath.Join(dir, "outbox", "k.csv"))); !strings.Contains(got, "7;Neukunde;10001") {
+		t.Errorf("output:\n%s", got)
 	}
 }
