@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"path/filepath"
 	"strings"
 	"time"
@@ -80,13 +79,7 @@ func (r *Runner) Recover(ctx context.Context) ([]Recovered, error) {
 		done = append(done, rec)
 		r.log().Info("recovered "+rec.Action, "pipeline", e.Pipeline, "file", filepath.Base(e.Original), "entry", e.ID, "path", rec.Path)
 	}
-	extra := map[string]bool{} // where the entries staged outputs (lookup tables too)
-	for _, e := range entries {
-		for _, o := range e.Outputs {
-			extra[filepath.Dir(o.Path)] = true
-		}
-	}
-	if err := r.removeTemps(keep, extra); err != nil {
+	if err := r.removeTemps(keep); err != nil {
 		errs = append(errs, err)
 	}
 	back, err := r.putBackOrphans(ctx)
@@ -177,14 +170,13 @@ func isMarkerOf(tmpl, name, stamp string, files map[string]bool) bool {
 	return false
 }
 
-// removeTemps removes the temp files (store.Temps) a crash left in the
-// pipelines' outbox folders and error folders and in the extra folders
-// (where the unfinished entries staged outputs: a lookup table's folder
-// may hold the old table a commit had moved aside), except those in keep. An attempt writes its outputs as temp files before it journals
+// removeTemps removes the temp files (store.Temps) a crash
+// left in the pipelines' outbox folders and error folders, except those
+// in keep. An attempt writes its outputs as temp files before it journals
 // them (Staged), so a crash while the pipeline runs leaves temp files no
 // entry names; with every entry recovered, no temp file there is in use.
-func (r *Runner) removeTemps(keep, extra map[string]bool) error {
-	dirs := maps.Clone(extra)
+func (r *Runner) removeTemps(keep map[string]bool) error {
+	dirs := map[string]bool{}
 	for name, p := range r.Pipelines {
 		for _, o := range p.Config.Outputs {
 			if o.OutboxPath != "" {
