@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/fsutil"
@@ -84,6 +85,21 @@ func tempName(dir, base string) (string, error) {
 func backupName(dir, base string) (string, error) {
 	r, err := random()
 	return filepath.Join(dir, TempPrefix+base+"."+r+".old"), err
+}
+
+// BackupPattern is the filepath.Match pattern of the old versions of the
+// file base that Batch.Commit moved aside (see there); after a crash, the
+// one who finishes the commit removes them.
+func BackupPattern(base string) string {
+	return TempPrefix + escapeGlob(base) + ".????????????????.old"
+}
+
+// escapeGlob quotes the characters filepath.Match treats specially.
+func escapeGlob(s string) string {
+	if runtime.GOOS == "windows" { // no escaping there: replace by "?"
+		return strings.NewReplacer("*", "?", "[", "?", "]", "?").Replace(s)
+	}
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
 }
 
 // random returns 16 random hex digits.

@@ -252,6 +252,20 @@ func (s *Local) Publish(a Attempt, outs []journal.Output) error {
 			return err
 		}
 	}
+	// The old versions the interrupted commit had moved aside are
+	// replaced now.
+	for _, o := range outs {
+		dir, base := filepath.Split(o.Path)
+		des, err := s.fsys.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, d := range des {
+			if ok, _ := filepath.Match(outbox.BackupPattern(base), d.Name()); ok {
+				_ = s.fsys.Remove(filepath.Join(dir, d.Name()))
+			}
+		}
+	}
 	return nil
 }
 
