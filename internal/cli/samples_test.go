@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -74,7 +75,17 @@ func runSamples(t *testing.T) (string, string) {
 	dir := copySamples(t)
 	var out, errb bytes.Buffer
 	c := New(strings.NewReader(""), &out, &errb)
-	c.Now = func() time.Time { return samplesNow }
+	// The clock starts at samplesNow and moves on by a millisecond per
+	// reading: a frozen clock would never let an inbox's (1 ns) settle
+	// time pass, and the run would find nothing ready.
+	var tick time.Duration
+	var mu sync.Mutex
+	c.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		tick += time.Millisecond
+		return samplesNow.Add(tick)
+	}
 	code := c.Run(context.Background(), []string{"run", "--settle", "0", "--config", filepath.Join(dir, "ferry.yaml")})
 	if code != 0 {
 		t.Fatalf("ferry run on the samples: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
