@@ -347,7 +347,7 @@ func checkOrderHistory(t *testing.T, path, kunde string) {
 		t.Fatal(err)
 	}
 	type pos struct {
-		Menge                                                        int
+		Menge                                                       int
 		Einzelpreis_netto, Rabatt_Prozent, Steuersatz, Gesamt_netto decimal.Decimal
 	}
 	var doc struct {
@@ -368,7 +368,7 @@ func checkOrderHistory(t *testing.T, path, kunde string) {
 		if a.Kundennummer != kunde {
 			t.Errorf("%s: order %s of customer %s in the file of %s", path, a.Belegnummer, a.Kundennummer, kunde)
 		}
-		if !reISODate.MatchString(a.Belegdatum+"T00:00:00") {
+		if !reISODate.MatchString(a.Belegdatum + "T00:00:00") {
 			t.Errorf("%s: order %s: Belegdatum %q is not ISO", path, a.Belegnummer, a.Belegdatum)
 		}
 		net := decimal.Zero
