@@ -201,6 +201,7 @@ func (l *lib) specs() []spec {
 		{"stripHTML", l.fnStripHTML, []any{new(func(any) string)}},
 		{"translit", l.fnTranslit, []any{new(func(any, any) string)}},
 		{"digits", l.fnDigits, []any{new(func(any) string)}},
+		{"uuidName", l.fnUUIDName, []any{new(func(any, any) string)}},
 		{"coalesce", l.fnCoalesce, []any{new(func(any, ...any) any)}},
 		{"isEmpty", l.fnIsEmpty, []any{new(func(any) bool)}},
 		{"record", l.fnRecord, []any{new(func(...any) any)}},

@@ -322,6 +322,14 @@ func Docs() []FuncDoc {
 		{gText, "digits", "digits(s)",
 			"Only the digits 0–9 of s.",
 			[]Example{{`digits(Telefon)`, exEnv("Telefon", "0421 555-0"), `"04215550"`}}},
+		{gText, "uuidName", "uuidName(namespace, name)",
+			"A name-based UUID (version 5, SHA-1, RFC 9562): the same namespace and name always give the same UUID, e.g. a stable Smartstore CustomerGuid from a Sage Kundennummer. namespace is dns, url, oid, x500 or a UUID text.",
+			[]Example{
+				{`uuidName("url", "urn:sage:kunde:" + Kundennummer)`, exEnv("Kundennummer", "10001"), `"9ceae824-021f-52ec-a20d-1fd0fd90829f"`},
+				{`uuidName("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "example.de")`, nil, `"dfaaa080-96ef-551c-afd2-309f0fbcba9b"`},
+				{`uuidName("kunden", "10001")`, nil, `error: namespace "kunden" is not a UUID`},
+				{`uuidName("url", "")`, nil, `error: the name is empty`},
+			}},
 
 		// Empty values and lists
 		{gList, "coalesce", "coalesce(a, b, …)",

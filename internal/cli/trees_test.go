@@ -1,6 +1,8 @@
 package cli
 
-// Comparing folder trees: the crash tests and the samples harness.
+// Folder trees as maps (relative slash path → bytes) and their
+// differences, for the crash test and the samples harness, which also
+// runs on Windows: this file has no build constraint.
 
 import (
 	"bytes"
@@ -34,6 +36,7 @@ func readTree(root string) (map[string][]byte, error) {
 	return m, err
 }
 
+// sortedKeys returns the map's keys in order.
 func sortedKeys(m map[string][]byte) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
