@@ -185,6 +185,7 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 	"lengths":  newLengthsStep,
 	"lookup":   newLookupStep,
 	"map":      newMapStep,
+	"render":   newRenderStep,
 	"set":      newSetStep,
 	"sort":     newSortStep,
 	"validate": newValidateStep,
