@@ -194,6 +194,17 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 // Source describes the input file of a run.
 type Source struct {
 	Path string // as given; its base name is used in messages and templates
+	// Dir is the folder the input was dropped in (its inbox): copy
+	// outputs find their files relative to it. Empty: Path's folder.
+	Dir string
+}
+
+// dir is the folder copy outputs read from.
+func (s Source) dir() string {
+	if s.Dir != "" {
+		return s.Dir
+	}
+	return filepath.Dir(s.Path)
 }
 
 func (s Source) env() fileEnv {
@@ -235,6 +246,10 @@ type Stats struct {
 	Warnings int // warnings reported through RunOptions.Warn
 	Dropped  int // records left out on purpose as duplicates (dedupe)
 	Files    []string
+	// Copied are the source files copy outputs copied (absolute paths,
+	// each once, in the order first copied); the runner archives them
+	// after the outputs are committed.
+	Copied []string
 }
 
 // StateFor returns per-run state of step i, created by mk on first use.

@@ -96,11 +96,12 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 		return nil
 	}
+	copyNames := make([]map[string]bool, len(p.outputs)) // per copy output: the names given
 	write := func(rec *formats.Record) error {
-		if failing {
-			return nil // the file fails anyway; keep checking, write nothing
-		}
 		for i, o := range p.outputs {
+			if failing && o.copy == nil {
+				continue // the file fails anyway; keep checking, write nothing
+			}
 			if o.when != nil {
 				x, err := o.when.eval(rec, st.ev)
 				if err != nil {
@@ -121,6 +122,25 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 					return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
 				}
 			}
+			var from string
+			if o.copy != nil {
+				// Checked even when the file fails already: the report
+				// lists every row whose file is missing or not allowed.
+				var err error
+				if from, err = o.copySource(rec, st, src); err != nil {
+					return err
+				}
+				if copyNames[i] == nil {
+					copyNames[i] = map[string]bool{}
+				}
+				if copyNames[i][rel] {
+					return o.nameTaken(src.Path, rec, rel)
+				}
+				copyNames[i][rel] = true
+				if failing {
+					continue
+				}
+			}
 			if opt.Output != nil {
 				if err := opt.Output(i, rel, rec); err != nil {
 					return err
@@ -128,7 +148,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 				st.Stats.Out++
 				continue
 			}
-			wa.add(o, i, rel, rec)
+			wa.add(o, i, rel, rec, from)
 		}
 		return handleWriteFailures()
 	}
@@ -217,6 +237,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	for _, f := range ws.order {
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
+	st.Stats.Copied = ws.copied
 	return st.Stats, nil
 }
 

@@ -60,6 +60,9 @@ type Result struct {
 	Outputs []string
 	// Moved is where the input went: its archive or error-folder path.
 	Moved string
+	// Archived are the files copy outputs took from the inbox, moved into
+	// the archive beside the input (their new paths).
+	Archived []string
 	// Report is the error report (Failed) or the duplicate note (Duplicate).
 	Report string
 	// Err is the reason of a Failed outcome.
@@ -294,6 +297,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
 	res.Moved = moved
+	res.Archived = r.archiveCopied(pipeline, cl, st.Copied, filepath.Dir(moved))
 	res.Outcome = Done
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: res.Counts, Archive: moved, Duration: res.Duration}); err != nil {
@@ -301,6 +305,40 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 	r.logResult(res)
 	return res, nil
+}
+
+// archiveCopied moves the inbox files that copy outputs copied (PDFs an
+// index named) into dir, the input's archive folder, keeping their
+// sub-folders below the inbox. It runs after the outputs are published:
+// each move is one rename, so a crash leaves every such file either in
+// the inbox or in the archive, never lost and never in both; one a crash
+// left in the inbox stays there (copying it again needs its index again).
+// A file that cannot be moved is logged and left in the inbox: the
+// outputs are out already.
+func (r *Runner) archiveCopied(pipeline string, cl inbox.Claimed, copied []string, dir string) []string {
+	var moved []string
+	for _, src := range copied {
+		rel, err := filepath.Rel(cl.Dir, src)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue // not below the inbox: never copied (copySource refuses it)
+		}
+		dst := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			r.log().Warn("copied file left in the inbox: "+err.Error(), "pipeline", pipeline, "file", cl.Name, "copied", rel)
+			continue
+		}
+		if free, err := freeName(filepath.Dir(dst), filepath.Base(dst), ""); err == nil {
+			dst = filepath.Join(filepath.Dir(dst), free)
+		}
+		if err := os.Rename(src, dst); err != nil {
+			r.log().Warn("copied file left in the inbox: "+err.Error(), "pipeline", pipeline, "file", cl.Name, "copied", rel)
+			continue
+		}
+		_ = outbox.SyncDir(filepath.Dir(dst))
+		_ = outbox.SyncDir(filepath.Dir(src))
+		moved = append(moved, dst)
+	}
+	return moved
 }
 
 // keyLock is one entry of Runner.inflight; n counts its holders and
@@ -357,7 +395,7 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
 	})
 	log := r.log()
-	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
+	st, err := p.Run(ctx, rd, transform.Source{Path: source, Dir: cl.Dir}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
 		Rejected: func(rec *formats.Record, err error) {
 			if p.Config.OnError == "reject" {
