@@ -98,7 +98,8 @@ func pdf(n byte) []byte {
 
 func TestCopyOutput(t *testing.T) {
 	files := map[string][]byte{"R-1001.pdf": pdf(1), "sub/R-1002.pdf": pdf(2), "R-1003.pdf": pdf(3)}
-	index := "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;sub\\R-1002.pdf\n10001;R-1003;R-1003.pdf\n"
+	// R-1001 comes twice (the same file under the same name: copied once).
+	index := "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;sub\\R-1002.pdf\n10001;R-1003;R-1003.pdf\n10001;R-1001;./R-1001.pdf\n"
 	sink, st, err := copyRun(t, "fail", index, files)
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +124,8 @@ func TestCopyOutput(t *testing.T) {
 	if strings.Join(st.Copied, ",") != "R-1001.pdf,sub/R-1002.pdf,R-1003.pdf" {
 		t.Errorf("Copied = %v", st.Copied)
 	}
-	if st.Out != 6 {
-		t.Errorf("Out = %d, want 6 (3 copies, 3 index rows)", st.Out)
+	if st.Out != 7 {
+		t.Errorf("Out = %d, want 7 (3 copies, 4 index rows)", st.Out)
 	}
 }
 
