@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,67 @@ func TestProcessFileCopyFailsLeavesSources(t *testing.T) {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
+	}
+}
+
+// A crash at any stage neither loses nor doubles a copied source: after
+// Recover and a new run every PDF is in exactly one place and the outbox
+// holds each copy once, unchanged. A crash before the commit gives the
+// index back and the new run archives the PDFs; a crash once the outputs
+// are staged is finished by Recover, which archives the index but does
+// not know the PDFs: they stay in the inbox (not lost, not copied twice).
+func TestCopySourcesSurviveCrash(t *testing.T) {
+	for _, tc := range []struct {
+		stage     string
+		leftInbox bool // the crash came after the commit, before the move
+	}{
+		{stage: "claimed"},
+		{stage: "staged", leftInbox: true},
+		{stage: "published", leftInbox: true},
+	} {
+		t.Run(tc.stage, func(t *testing.T) {
+			ctx := context.Background()
+			pdfs := map[string][]byte{"R-1001.pdf": binaryPDF(1), "2026/R-1002.pdf": binaryPDF(2)}
+			e := copyEnv(t, "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;2026/R-1002.pdf\n", pdfs)
+			e.r.crashAt = func(stage string) error {
+				if stage == tc.stage {
+					return errCrash
+				}
+				return nil
+			}
+			if _, err := e.r.ProcessFile(ctx, "belege", e.claimIn("inbox/belege", "belege_index.csv")); !errors.Is(err, errCrash) {
+				t.Fatalf("ProcessFile: %v", err)
+			}
+			e.open() // restart
+			if _, err := e.r.Recover(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.r.RunOnce(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			for src := range pdfs {
+				var places []string
+				for _, p := range e.files() {
+					if strings.HasSuffix(p, "/"+src) && !strings.HasPrefix(p, "outbox/") {
+						places = append(places, p)
+					}
+				}
+				want := "archive/belege/2026-03-16/" + src
+				if tc.leftInbox {
+					want = "inbox/belege/" + src
+				}
+				if len(places) != 1 || places[0] != want {
+					t.Errorf("%s is at %v, want only %s", src, places, want)
+				}
+			}
+			for out, src := range map[string]string{"outbox/documents/10001/R-1001.pdf": "R-1001.pdf", "outbox/documents/10002/R-1002.pdf": "2026/R-1002.pdf"} {
+				if !bytes.Equal(read(t, e.path(out)), pdfs[src]) {
+					t.Errorf("%s differs from its source", out)
+				}
+			}
+			if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
+				t.Errorf("unfinished entries left: %+v", un)
+			}
+		})
 	}
 }
