@@ -437,6 +437,9 @@ func (pc *PipelineConfig) resolve(dir string, settle time.Duration) ConfigErrors
 		if o.FormatOpts, err = formatOptions(o.Format, o.Options); err != nil {
 			errs = append(errs, pc.errorAt(append(at, "options"), err.Error()))
 		}
+		if o.Format == "eml" && (o.Encoding != "" || o.Transliterate != "") {
+			errs = append(errs, pc.errorAt(at, "an e-mail is written as 7-bit MIME (UTF-8, quoted-printable, RFC 2047 headers): leave out encoding and transliterate"))
+		}
 		if o.Encoding != "" {
 			if _, err := formats.CanonicalCharset(o.Encoding); err != nil {
 				errs = append(errs, pc.errorAt(append(at, "encoding"), err.Error()))

@@ -181,12 +181,15 @@ func TestCopyOutputRowErrors(t *testing.T) {
 	}
 }
 
+// TestCopyOutputConfig checks the configuration errors of copy and eml outputs.
 func TestCopyOutputConfig(t *testing.T) {
 	for _, c := range []struct{ out, want string }{
 		{"{outbox: o, copy: Datei, name: x.pdf, format: csv}", "a copy output passes files through unchanged: leave out format"},
 		{"{outbox: o, copy: Datei, name: x.pdf, encoding: utf-8}", "leave out encoding"},
 		{"{outbox: o, copy: 'Datei +', name: x.pdf}", "outputs[0].copy"},
 		{"{outbox: o, name: x.pdf}", "outputs[0]: an output needs format: (csv, json, xml …), or copy: to pass files through"},
+		{"{outbox: o, name: x.eml, format: eml, encoding: windows-1252}", "outputs[0]: an e-mail is written as 7-bit MIME"},
+		{"{outbox: o, name: x.eml, format: eml, options: {x: 1}}", `format "eml" has no options`},
 	} {
 		dir := writeProject(t, map[string]string{"p.yaml": "name: p\ninput: {inbox: in, format: csv}\noutputs:\n  - " + c.out + "\n"})
 		pc, err := LoadPipeline(filepath.Join(dir, "p.yaml"))
