@@ -91,7 +91,7 @@ func TestEMLMultipartAlternative(t *testing.T) {
 		"Cc", "vertrieb@example.de",
 		"Bcc", "archiv@example.de",
 		"ReplyTo", "Kundendienst <service@example.de>",
-		"Subject", "Zahlungsaufforderung zu Ihrer Bestellung 5014 – Überweisung",
+		"Subject", "Zahlungsaufforderung zu Ihrer Bestellung 5014 – Überweisung bis zum 12.12.2026 auf das Konto der Bücher Shop GmbH",
 		"Text", text,
 		"HTML", html,
 		"Date", "2026-11-28T09:00:00Z",
@@ -103,6 +103,11 @@ func TestEMLMultipartAlternative(t *testing.T) {
 	for i, c := range out {
 		if c > 127 {
 			t.Fatalf("byte %d is %#x: the message must be 7-bit", i, c)
+		}
+	}
+	for i, l := range bytes.Split(out, []byte("\r\n")) {
+		if len(l) > 78 {
+			t.Errorf("line %d has %d characters; RFC 5322 asks for at most 78", i+1, len(l))
 		}
 	}
 	if !bytes.Contains(out, []byte("\r\n")) || bytes.Contains(bytes.ReplaceAll(out, []byte("\r\n"), nil), []byte("\n")) {
@@ -127,7 +132,7 @@ func TestEMLMultipartAlternative(t *testing.T) {
 			t.Errorf("%s = %v, %v", c.header, as, err)
 		}
 	}
-	if got := decodeHeader(t, h.Get("Subject")); got != "Zahlungsaufforderung zu Ihrer Bestellung 5014 – Überweisung" {
+	if got := decodeHeader(t, h.Get("Subject")); got != "Zahlungsaufforderung zu Ihrer Bestellung 5014 – Überweisung bis zum 12.12.2026 auf das Konto der Bücher Shop GmbH" {
 		t.Errorf("Subject = %q", got)
 	}
 	if d, err := h.Date(); err != nil || d.UTC().Format("2006-01-02 15:04") != "2026-11-28 09:00" {
