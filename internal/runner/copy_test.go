@@ -126,19 +126,18 @@ func TestProcessFileCopyFailsLeavesSources(t *testing.T) {
 }
 
 // A crash at any stage neither loses nor doubles a copied source: after
-// Recover and a new run every PDF is in exactly one place and the outbox
-// holds each copy once, unchanged. A crash before the commit gives the
-// index back and the new run archives the PDFs; a crash once the outputs
-// are staged is finished by Recover, which archives the index but does
-// not know the PDFs: they stay in the inbox (not lost, not copied twice).
+// Recover and a new run every PDF is in the archive exactly once, and the
+// outbox holds each copy once, unchanged. A crash before the commit gives
+// the index back and the new run archives the PDFs; a crash once the
+// outputs are staged is finished by Recover, which archives the index and
+// the PDFs listed beside it.
 func TestCopySourcesSurviveCrash(t *testing.T) {
 	for _, tc := range []struct {
-		stage     string
-		leftInbox bool // the crash came after the commit, before the move
+		stage string
 	}{
 		{stage: "claimed"},
-		{stage: "staged", leftInbox: true},
-		{stage: "published", leftInbox: true},
+		{stage: "staged"},
+		{stage: "published"},
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
 			ctx := context.Background()
@@ -168,9 +167,6 @@ func TestCopySourcesSurviveCrash(t *testing.T) {
 					}
 				}
 				want := "archive/belege/2026-03-16/" + src
-				if tc.leftInbox {
-					want = "inbox/belege/" + src
-				}
 				if len(places) != 1 || places[0] != want {
 					t.Errorf("%s is at %v, want only %s", src, places, want)
 				}
@@ -183,6 +179,47 @@ func TestCopySourcesSurviveCrash(t *testing.T) {
 			if un, _ := e.j.Unfinished(ctx); len(un) != 0 {
 				t.Errorf("unfinished entries left: %+v", un)
 			}
+			if left, _ := os.ReadDir(e.r.WorkDir("belege")); len(left) != 0 {
+				t.Errorf("work folder not empty: %v", left)
+			}
 		})
+	}
+}
+
+// A source that was replaced by a new version between the commit and the
+// move (a crash, then a new drop) is a new file: Recover leaves it in the
+// inbox and archives only the sources still as they were copied.
+func TestCopySourceReplacedAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	pdfs := map[string][]byte{"R-1001.pdf": binaryPDF(1), "2026/R-1002.pdf": binaryPDF(2)}
+	e := copyEnv(t, "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;2026/R-1002.pdf\n", pdfs)
+	e.r.crashAt = func(stage string) error {
+		if stage == "published" {
+			return errCrash
+		}
+		return nil
+	}
+	if _, err := e.r.ProcessFile(ctx, "belege", e.claimIn("inbox/belege", "belege_index.csv")); !errors.Is(err, errCrash) {
+		t.Fatalf("ProcessFile: %v", err)
+	}
+	newer := binaryPDF(9)
+	if err := os.WriteFile(e.path("inbox/belege/R-1001.pdf"), newer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.open()
+	if _, err := e.r.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(read(t, e.path("inbox/belege/R-1001.pdf")), newer) {
+		t.Error("the new R-1001.pdf was not left in the inbox")
+	}
+	if !bytes.Equal(read(t, e.path("archive/belege/2026-03-16/2026/R-1002.pdf")), pdfs["2026/R-1002.pdf"]) {
+		t.Error("R-1002.pdf not archived")
+	}
+	if !bytes.Equal(read(t, e.path("outbox/documents/10001/R-1001.pdf")), pdfs["R-1001.pdf"]) {
+		t.Error("the committed copy changed")
+	}
+	if left, _ := os.ReadDir(e.r.WorkDir("belege")); len(left) != 0 {
+		t.Errorf("work folder not empty: %v", left)
 	}
 }

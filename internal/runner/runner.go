@@ -290,6 +290,13 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 			return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 		}
 	}
+	// The files copy outputs took from the inbox are listed beside the
+	// work file before the commit, so that whoever finishes the commit
+	// (this run, or Recover after a crash) archives them too.
+	if err := r.writeSources(cl, st.Copied); err != nil {
+		sink.batch.Abort()
+		return res, r.rollback(ctx, e, cl, err)
+	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
 		sink.batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
@@ -314,7 +321,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
 	}
 	res.Moved = moved
-	res.Archived = r.archiveCopied(pipeline, cl, st.Copied, filepath.Dir(moved))
+	res.Archived = r.archiveSources(pipeline, cl.Name, cl.Path, filepath.Dir(moved))
 	res.Outcome = Done
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: res.Counts, Archive: moved, Duration: res.Duration}); err != nil {
@@ -322,40 +329,6 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 	r.logResult(res)
 	return res, nil
-}
-
-// archiveCopied moves the inbox files that copy outputs copied (PDFs an
-// index named) into dir, the input's archive folder, keeping their
-// sub-folders below the inbox. It runs after the outputs are published:
-// each move is one rename, so a crash leaves every such file either in
-// the inbox or in the archive, never lost and never in both; one a crash
-// left in the inbox stays there (copying it again needs its index again).
-// A file that cannot be moved is logged and left in the inbox: the
-// outputs are out already.
-func (r *Runner) archiveCopied(pipeline string, cl inbox.Claimed, copied []string, dir string) []string {
-	var moved []string
-	for _, src := range copied {
-		rel, err := filepath.Rel(cl.Dir, src)
-		if err != nil || !filepath.IsLocal(rel) {
-			continue // not below the inbox: never copied (copySource refuses it)
-		}
-		dst := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			r.log().Warn("copied file left in the inbox: "+err.Error(), "pipeline", pipeline, "file", cl.Name, "copied", rel)
-			continue
-		}
-		if free, err := freeName(filepath.Dir(dst), filepath.Base(dst), ""); err == nil {
-			dst = filepath.Join(filepath.Dir(dst), free)
-		}
-		if err := os.Rename(src, dst); err != nil {
-			r.log().Warn("copied file left in the inbox: "+err.Error(), "pipeline", pipeline, "file", cl.Name, "copied", rel)
-			continue
-		}
-		_ = outbox.SyncDir(filepath.Dir(dst))
-		_ = outbox.SyncDir(filepath.Dir(src))
-		moved = append(moved, dst)
-	}
-	return moved
 }
 
 // keyLock is one entry of Runner.inflight; n counts its holders and
@@ -560,6 +533,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 // it returns cause (joined with any failure of the rollback itself).
 func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
+	dropSources(cl.Path)
 	if _, err := inbox.Unclaim(cl); err != nil {
 		errs = append(errs, err)
 	}
