@@ -268,6 +268,11 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 			archive = moved
 		}
 		rec.Path = archive
+		dir := r.archiveDir(e.Pipeline)
+		if archive != "" {
+			dir = filepath.Dir(archive)
+		}
+		r.archiveSources(e.Pipeline, filepath.Base(e.Original), e.Work, dir)
 		if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: e.Counts, Archive: archive, Duration: r.now().Sub(e.ClaimedAt)}); err != nil {
 			return rec, fmt.Errorf("journal: %w", err)
 		}
@@ -310,6 +315,7 @@ func (r *Runner) outputsComplete(outs []journal.Output) (bool, error) {
 // putBack moves the work file back into its inbox and releases the entry.
 func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (Recovered, error) {
 	rec := Recovered{Entry: e, Action: "put back"}
+	dropSources(e.Work) // nothing was committed: the sources stay in the inbox
 	if _, err := r.store().Stat(e.Work); err == nil {
 		cl := inbox.Claimed{Path: e.Work, Dir: filepath.Dir(e.Original), Name: filepath.Base(e.Original)}
 		if m := r.workMarker(e); m != "" {

@@ -84,6 +84,9 @@ type Result struct {
 	Outputs []string
 	// Moved is where the input went: its archive or error-folder path.
 	Moved string
+	// Archived are the files copy outputs took from the inbox, moved into
+	// the archive beside the input (their new paths).
+	Archived []string
 	// Report is the error report (Failed) or the duplicate note (Duplicate).
 	Report string
 	// Err is the reason of a Failed outcome.
@@ -353,6 +356,13 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 			return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 		}
 	}
+	// The files copy outputs took from the inbox are listed beside the
+	// work file before the commit, so that whoever finishes the commit
+	// (this run, or Recover after a crash) archives them too.
+	if err := r.writeSources(cl, st.Copied); err != nil {
+		batch.Abort()
+		return res, r.rollback(ctx, e, cl, err)
+	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
 		batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
@@ -381,6 +391,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return res, &notArchived{entry: e, err: fmt.Errorf("archiving %s (its outputs are published; it stays in the work folder until it is archived): %w", cl.Name, err)}
 	}
 	res.Moved = moved
+	res.Archived = r.archiveSources(pipeline, cl.Name, cl.Path, filepath.Dir(moved))
 	if err := r.crash("archived"); err != nil {
 		return res, err
 	}
@@ -448,7 +459,7 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
 	})
 	log := r.log()
-	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
+	st, err := p.Run(ctx, rd, transform.Source{Path: source, Dir: cl.Dir}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
 		Sent: func(scope, key string) (string, bool, error) {
 			id, ok, err := r.Journal.KeySent(ctx, p.Config.Name, scope, key)
@@ -649,6 +660,7 @@ func (g *givenBack) Is(target error) bool { return target == ErrGivenBack }
 // ErrGivenBack when the input is back.
 func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
+	dropSources(cl.Path)
 	_, uerr := r.store().Unclaim(cl)
 	if uerr != nil {
 		errs = append(errs, uerr)
