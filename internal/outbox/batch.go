@@ -122,12 +122,18 @@ func (b *Batch) Commit() error {
 	return nil
 }
 
-// moveAside renames the file the output will replace (if any) to a backup
-// name, remembered in backup: TempPrefix+base+"."+random+".old", a dotfile
-// importers ignore, deliberately not ending in ".tmp", so that clean-ups of
-// temp files never delete the only copy of a replaced file (if a crash or a
-// second fault keeps it from being put back, it stays for a person to
-// restore).
+// moveAside keeps the file the output will replace (if any) under a
+// backup name, remembered in backup: TempPrefix+base+"."+random+".old", a
+// dotfile importers ignore, deliberately not ending in ".tmp", so that
+// clean-ups of temp files never delete the only copy of a replaced file
+// (if a crash or a second fault keeps it from being put back, it stays for
+// a person to restore).
+//
+// The old file stays in place: the backup is a hard link to it, or, where
+// the file system has no links (some network shares), a copy; the new
+// file's rename then replaces it in one step, so that a reader (a lookup
+// table being reloaded, an importer) sees the old or the new file, never
+// none. Only a file system that offers neither moves the old file aside.
 func (o *File) moveAside() error {
 	if _, err := o.fs.Stat(o.final); err != nil {
 		return nil // nothing to replace (or nothing we can see: the rename decides)
@@ -137,11 +143,47 @@ func (o *File) moveAside() error {
 	if err != nil {
 		return err
 	}
+	if l, ok := o.fs.(interface{ Link(string, string) error }); ok {
+		if err := l.Link(o.final, bak); err == nil {
+			o.backup = bak
+			return nil
+		}
+	}
+	if op, ok := o.fs.(interface {
+		Open(string) (io.ReadCloser, error)
+	}); ok {
+		if err := copyFile(o.fs, op.Open, o.final, bak); err == nil {
+			o.backup = bak
+			return nil
+		}
+		_ = o.fs.Remove(bak)
+	}
 	if err := o.renameRetry(o.final, bak); err != nil {
 		return fmt.Errorf("writing %s: moving the old file aside: %w", o.final, err)
 	}
 	o.backup = bak
 	return nil
+}
+
+// copyFile copies from to a new file to, synced.
+func copyFile(fsys FS, open func(string) (io.ReadCloser, error), from, to string) error {
+	r, err := open(from)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w, err := fsys.Create(to)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	if s, ok := w.(interface{ Sync() error }); ok && err == nil {
+		err = s.Sync()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Abort removes every staged file; it does nothing after Commit.

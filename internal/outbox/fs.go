@@ -44,6 +44,13 @@ func (OS) MkdirAll(dir string, perm fs.FileMode) error { return os.MkdirAll(dir,
 // Stat calls os.Stat.
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
+// Link calls os.Link: Batch.Commit keeps a replaced file's old version
+// under a second name while the new one takes its place.
+func (OS) Link(oldname, newname string) error { return os.Link(oldname, newname) }
+
+// Open calls os.Open (a copy of a replaced file where links fail).
+func (OS) Open(name string) (io.ReadCloser, error) { return os.Open(name) }
+
 // SyncDir calls the package's SyncDir.
 func (OS) SyncDir(dir string) error { return SyncDir(dir) }
 

@@ -29,6 +29,10 @@ type OSFS struct{ inbox.OS }
 // Create creates a new file exclusively (outbox.OS.Create).
 func (OSFS) Create(name string) (io.WriteCloser, error) { return outbox.OS{}.Create(name) }
 
+// Link makes a hard link (outbox.OS.Link): a replaced file keeps its
+// old version under a backup name while the new one takes its place.
+func (OSFS) Link(oldname, newname string) error { return outbox.OS{}.Link(oldname, newname) }
+
 // SyncDir makes the renames in dir durable (outbox.SyncDir).
 func (OSFS) SyncDir(dir string) error { return outbox.SyncDir(dir) }
 
