@@ -143,7 +143,7 @@ func TestSamplesMail(t *testing.T) {
 			BillingAddress          struct{ Email string }
 		} `json:"value"`
 	}
-	b, err := os.ReadFile(filepath.Join(samplesDir, "inbox/smartstore/orders-payment/orders.json"))
+	b, err := os.ReadFile(filepath.Join(samplesDir, "inbox/smartstore/orders/orders.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
