@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,6 +109,8 @@ type sampleOrder struct {
 	OrderTotal               decimal.Decimal
 	OrderShippingInclTax     decimal.Decimal
 	OrderShippingExclTax     decimal.Decimal
+	OrderTax                 decimal.Decimal
+	OrderNumber              *string
 	CustomerTaxDisplayTypeId int
 	OrderItems               []struct{ Sku string }
 }
@@ -363,6 +366,67 @@ func TestShop2SageOpenTransXSD(t *testing.T) {
 		out, err := exec.Command(xmllint, "--noout", "--schema", xsd, f).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s does not validate against opentrans_2_1.xsd: %v\n%s", f, err, out)
+		}
+	}
+}
+
+// TestShop2SageOpenTransSums reads each openTRANS ORDER of the sample run
+// back: the net line amounts add up exactly to TOTAL_AMOUNT, which is the
+// order's net total (OrderTotal − OrderTax of orders.json, to the cent),
+// the gross total is OrderTotal, and ORDER_DESCR names the shop's display
+// number (OrderNumber ?? Id). Rounding each net line of a gross order to
+// the cent made order 5012 add up to 37.57 against a net total of 37.56.
+func TestShop2SageOpenTransSums(t *testing.T) {
+	dir, _ := runSamples(t)
+	orders := sampleOrders(t)
+	files, err := filepath.Glob(filepath.Join(dir, "outbox", "opentrans", "orders", "*.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(orders) {
+		t.Fatalf("%d openTRANS files, want one per order (%d)", len(files), len(orders))
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			ID    string   `xml:"ORDER_HEADER>ORDER_INFO>ORDER_ID"`
+			Descr string   `xml:"ORDER_HEADER>ORDER_INFO>CUSTOMER_ORDER_REFERENCE>ORDER_DESCR"`
+			Gross string   `xml:"ORDER_HEADER>ORDER_INFO>HEADER_UDX>UDX.SMARTSTORE.TOTAL_GROSS"`
+			Lines []string `xml:"ORDER_ITEM_LIST>ORDER_ITEM>PRICE_LINE_AMOUNT"`
+			Total string   `xml:"ORDER_SUMMARY>TOTAL_AMOUNT"`
+		}
+		if err := xml.Unmarshal(raw, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		o, ok := orders[doc.ID]
+		if !ok {
+			t.Errorf("%s: ORDER_ID %q is no order of orders.json", f, doc.ID)
+			continue
+		}
+		sum := decimal.Zero
+		for _, l := range doc.Lines {
+			sum = sum.Add(decimal.RequireFromString(l))
+		}
+		total := decimal.RequireFromString(doc.Total)
+		if !sum.Equal(total) {
+			t.Errorf("order %s: the net line amounts add up to %s, TOTAL_AMOUNT is %s", doc.ID, sum, total)
+		}
+		if net := o.OrderTotal.Sub(o.OrderTax).Round(2); !total.Round(2).Equal(net) {
+			t.Errorf("order %s: TOTAL_AMOUNT %s is not the net total %s (OrderTotal %s − OrderTax %s)",
+				doc.ID, total, net, o.OrderTotal, o.OrderTax)
+		}
+		if g := decimal.RequireFromString(doc.Gross); !g.Equal(o.OrderTotal.Round(2)) {
+			t.Errorf("order %s: TOTAL_GROSS %s, OrderTotal %s", doc.ID, g, o.OrderTotal)
+		}
+		number := doc.ID
+		if o.OrderNumber != nil {
+			number = *o.OrderNumber
+		}
+		if want := "Online-Bestellung " + number; doc.Descr != want {
+			t.Errorf("order %s: ORDER_DESCR %q, want %q", doc.ID, doc.Descr, want)
 		}
 	}
 }
