@@ -20,13 +20,21 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 		}
 		return f.Value, f.Pos, nil
 	}
-	x, err := p.eval(r, st.ev)
-	if err != nil {
-		return formats.Null, r.Pos, err
+	var v formats.Value
+	ok := false
+	if p.native != nil {
+		// Straight to a Value: going through p.eval would box it in an
+		// interface (one allocation per field and record) only to unbox it.
+		v, ok = p.native(r)
 	}
-	v, err := fromExpr(x)
-	if err != nil {
-		return formats.Null, r.Pos, err
+	if !ok {
+		x, err := p.eval(r, st.ev)
+		if err != nil {
+			return formats.Null, r.Pos, err
+		}
+		if v, err = fromExpr(x); err != nil {
+			return formats.Null, r.Pos, err
+		}
 	}
 	pos := r.Pos
 	if len(p.fields) == 1 {
