@@ -78,7 +78,8 @@ func (p *prefetcher) Read() (*formats.Record, error) {
 	p.cur[0] = readResult{}
 	p.cur = p.cur[1:]
 	if r.err != nil && !formats.RecordOnly(r.err) {
-		p.final = &r
+		final := r // a copy: taking r's address would move every r to the heap
+		p.final = &final
 	}
 	return r.rec, r.err
 }
