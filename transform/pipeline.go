@@ -25,6 +25,25 @@ type Step interface {
 // Emit passes a record to the rest of the pipeline.
 type Emit func(*formats.Record) error
 
+// inputCopier is a step whose Apply builds new records from its input and
+// emits only those: it never keeps the input record, never passes it or its
+// Fields slice on, and never changes it (the values it copies are kept
+// only as values). After such a step's Apply returned without an error,
+// nothing refers to the input record any more.
+type inputCopier interface{ copiesInput() }
+
+// recyclesInput reports whether the records read can go back to the reader
+// once the first step is done with them: the first step is an inputCopier.
+// Errors are the exception (the record may be handed to RunOptions.Rejected),
+// so Run recycles only records whose first step returned nil.
+func (p *Pipeline) recyclesInput() bool {
+	if len(p.steps) == 0 {
+		return false // the records themselves go to the outputs
+	}
+	_, ok := p.steps[0].Step.(inputCopier)
+	return ok
+}
+
 // Flusher is a step that holds records back until the end of the file.
 type Flusher interface {
 	Flush(ctx context.Context, st *RunState, emit Emit) error

@@ -31,6 +31,11 @@ type prefetcher struct {
 	cur     []readResult
 	stop    context.CancelFunc
 	final   *readResult
+
+	// Records the pipeline is done with go back to a formats.Recycler in
+	// batches (nil recycled: the reader is none).
+	recycled chan []*formats.Record
+	done     []*formats.Record
 }
 
 // newPrefetcher starts reading r ahead. Call close when done (also after an
@@ -38,10 +43,21 @@ type prefetcher struct {
 func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{batches: make(chan []readResult, prefetchDepth), stop: cancel}
+	rc, _ := r.(formats.Recycler)
+	if rc != nil {
+		p.recycled = make(chan []*formats.Record, prefetchDepth)
+	}
 	go func() {
 		defer close(p.batches)
 		batch := make([]readResult, 0, prefetchBatch)
 		for {
+			if len(batch) == 0 && rc != nil {
+				select {
+				case recs := <-p.recycled:
+					rc.Recycle(recs)
+				default:
+				}
+			}
 			rec, err := r.Read()
 			batch = append(batch, readResult{rec, err})
 			final := err != nil && !formats.RecordOnly(err)
@@ -82,6 +98,30 @@ func (p *prefetcher) Read() (*formats.Record, error) {
 		p.final = &final
 	}
 	return r.rec, r.err
+}
+
+// release hands a record back to the reader for reuse, if it is a
+// formats.Recycler. The caller guarantees that nothing refers to rec or
+// its Fields slice any more (see Pipeline.recyclesInput).
+func (p *prefetcher) release(rec *formats.Record) {
+	if p.recycled == nil {
+		return
+	}
+	if p.done == nil {
+		p.done = make([]*formats.Record, 0, prefetchBatch)
+	}
+	p.done = append(p.done, rec)
+	if len(p.done) < prefetchBatch {
+		return
+	}
+	select {
+	case p.recycled <- p.done:
+		p.done = nil
+	default:
+		// the reader has enough spare records: let these go to the GC
+		clear(p.done)
+		p.done = p.done[:0]
+	}
 }
 
 // close stops the read-ahead. It does not wait: a goroutine blocked in a

@@ -168,6 +168,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 
 	pf := newPrefetcher(ctx, in)
 	defer pf.close()
+	recycle := p.recyclesInput()
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -189,6 +190,8 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			if stop := recordFailed(rec, err); stop != nil {
 				return st.Stats, fileError(src.Path, errs, stop)
 			}
+		} else if recycle {
+			pf.release(rec)
 		}
 	}
 	for i, s := range p.steps {

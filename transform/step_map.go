@@ -49,6 +49,10 @@ func (s *recordSlab) next(nfields int) *formats.Record {
 	return r
 }
 
+// copiesInput marks map (and set, which embeds it) as a step that builds new
+// records and never keeps or changes its input (see recyclesInput).
+func (m *mapStep) copiesInput() {}
+
 func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	slab := st.StateFor(m.index, func() any { return &recordSlab{} }).(*recordSlab)
 	out := slab.next(len(m.names))
@@ -116,6 +120,10 @@ func newDropStep(sc *stepContext) (Step, error) {
 	}
 	return d, nil
 }
+
+// copiesInput marks drop as a step that builds new records and never keeps
+// or changes its input (see recyclesInput).
+func (d *dropStep) copiesInput() {}
 
 func (d *dropStep) Apply(_ context.Context, _ *RunState, r *formats.Record, emit Emit) error {
 	out := &formats.Record{Fields: make([]formats.Field, 0, len(r.Fields)), Pos: r.Pos}
