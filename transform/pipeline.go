@@ -44,6 +44,19 @@ func (p *Pipeline) recyclesInput() bool {
 	return ok
 }
 
+// recyclesOutput reports whether the records of the last step can be
+// reused once they are written: the last step is a map (its records are
+// its own, from its slab), there is exactly one output, and nothing else
+// sees them (no preview). The formats' writers do not keep a record after
+// Write returns.
+func (p *Pipeline) recyclesOutput(opt RunOptions) bool {
+	if len(p.steps) == 0 || len(p.outputs) != 1 || opt.Output != nil {
+		return false
+	}
+	_, ok := p.steps[len(p.steps)-1].Step.(*mapStep)
+	return ok
+}
+
 // Flusher is a step that holds records back until the end of the file.
 type Flusher interface {
 	Flush(ctx context.Context, st *RunState, emit Emit) error
@@ -233,6 +246,11 @@ type RunState struct {
 	// recordErr is the run's on_error handling of one bad record; nil
 	// outside Run (RecordError then returns the error as it is).
 	recordErr func(rec *formats.Record, err error) error
+	// written brings back the records the write-ahead has written, for
+	// reuse by the step named in writtenBy (the last step; see
+	// Pipeline.recyclesOutput); nil: records are not reused.
+	written   <-chan []*formats.Record
+	writtenBy Step
 }
 
 // Warn reports something a step changed or noticed without refusing the

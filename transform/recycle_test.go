@@ -172,3 +172,53 @@ outputs:
 		}
 	}
 }
+
+// TestRecycleOutputs: the records of a last map step are reused once
+// written; every output still gets exactly its own values, and records
+// handed to a preview (RunOptions.Output, which keeps them) are never
+// reused.
+func TestRecycleOutputs(t *testing.T) {
+	var in, want strings.Builder
+	in.WriteString("Nr;Preis\n")
+	want.WriteString("Sku;Price\r\n")
+	for i := range 5000 {
+		fmt.Fprintf(&in, "%d;%d,5\n", i, i)
+		fmt.Fprintf(&want, "%d;%d.5\r\n", i, i)
+	}
+	head := "name: p\ninput: {inbox: in, format: csv, options: {delimiter: \";\"}}\nsteps:\n  - map: {Sku: Nr, Price: 'replace(Preis, \",\", \".\")'}\noutputs:\n"
+	one := "  - {outbox: out, name: x.csv, format: csv, options: {delimiter: \";\"}}\n"
+	two := one + "  - {outbox: out2, name: y.csv, format: csv, options: {delimiter: \";\"}}\n"
+	for _, c := range []struct {
+		name, outputs string
+		files         []string
+	}{{"one output", one, []string{"out/x.csv"}}, {"two outputs", two, []string{"out/x.csv", "out2/y.csv"}}} {
+		t.Run(c.name, func(t *testing.T) {
+			sink, _, err := runPipeline(t, head+c.outputs, "in.csv", []byte(in.String()), RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range c.files {
+				if got := sink.files[f].String(); got != want.String() {
+					t.Errorf("%s differs from the expected output (%d bytes, want %d)", f, len(got), want.Len())
+				}
+			}
+		})
+	}
+	t.Run("preview keeps its records", func(t *testing.T) {
+		var kept []*formats.Record
+		_, _, err := runPipeline(t, head+one, "in.csv", []byte(in.String()), RunOptions{
+			Output: func(_ int, _ string, rec *formats.Record) error { kept = append(kept, rec); return nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) != 5000 {
+			t.Fatalf("%d records previewed, want 5000", len(kept))
+		}
+		for i, r := range kept {
+			if r.Text("Sku") != fmt.Sprint(i) || r.Text("Price") != fmt.Sprintf("%d.5", i) {
+				t.Fatalf("previewed record %d changed after the fact: %v", i, r.Fields)
+			}
+		}
+	})
+}

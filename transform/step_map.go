@@ -33,11 +33,23 @@ func newMapStep(sc *stepContext) (Step, error) {
 type recordSlab struct {
 	recs   []formats.Record
 	fields []formats.Field
+	free   []*formats.Record // written records back for reuse
 }
 
 const slabRecords = 64
 
+// next returns a record with nfields fields; the caller sets every field
+// and the position (a reused record still holds its old ones).
 func (s *recordSlab) next(nfields int) *formats.Record {
+	for len(s.free) > 0 {
+		r := s.free[len(s.free)-1]
+		s.free[len(s.free)-1] = nil
+		s.free = s.free[:len(s.free)-1]
+		if cap(r.Fields) >= nfields {
+			r.Fields = r.Fields[:nfields:nfields]
+			return r
+		}
+	}
 	if len(s.recs) == 0 {
 		s.recs = make([]formats.Record, slabRecords)
 		s.fields = make([]formats.Field, slabRecords*nfields)
@@ -55,6 +67,12 @@ func (m *mapStep) copiesInput() {}
 
 func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	slab := st.StateFor(m.index, func() any { return &recordSlab{} }).(*recordSlab)
+	if len(slab.free) == 0 && st.written != nil && st.writtenBy == Step(m) {
+		select {
+		case slab.free = <-st.written: // written: nothing refers to them any more
+		default:
+		}
+	}
 	out := slab.next(len(m.names))
 	out.Pos = r.Pos
 	for i, p := range m.progs {
