@@ -100,36 +100,53 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	}
 	p.fns = fns
 	c := newCompiler(fns, pc.Fields)
-	for i, sc := range pc.Steps {
-		path := []string{"steps", fmt.Sprint(i), sc.Kind}
-		build, ok := stepKinds[sc.Kind]
-		if !ok {
-			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
-			continue
-		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables, index: i})
-		if err != nil {
-			errs = append(errs, asConfigErrors(pc, path, err)...)
-			continue
-		}
-		label := fmt.Sprintf("steps[%d] (%s)", i, sc.Kind)
-		if sc.Name != "" {
-			label = fmt.Sprintf("step %q", sc.Name)
-		}
-		p.steps = append(p.steps, compiledStep{Step: st, kind: sc.Kind, name: label})
-	}
+	next := 0 // step indexes are unique across the pipeline and its outputs
+	steps, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next)
+	errs = append(errs, serrs...)
+	p.steps = steps
 	for i := range pc.Outputs {
 		o, err := compileOutput(pc, i, c, p.reg)
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, []string{"outputs", fmt.Sprint(i)}, err)...)
 			continue
 		}
+		at := []string{"outputs", fmt.Sprint(i)}
+		o.steps, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next)
+		errs = append(errs, serrs...)
 		p.outputs = append(p.outputs, o)
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return p, nil
+}
+
+// compileSteps compiles a list of steps: the pipeline's (prefix nil) or
+// an output's own (prefix outputs.N). next numbers the steps across the
+// whole pipeline: the number keys a step's per-file state.
+func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int) ([]compiledStep, ConfigErrors) {
+	var errs ConfigErrors
+	var steps []compiledStep
+	for i, sc := range cfgs {
+		path := append(append([]string{}, prefix...), "steps", fmt.Sprint(i), sc.Kind)
+		build, ok := stepKinds[sc.Kind]
+		if !ok {
+			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
+			continue
+		}
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables, index: *next})
+		*next++
+		if err != nil {
+			errs = append(errs, asConfigErrors(pc, path, err)...)
+			continue
+		}
+		name := fmt.Sprintf("%ssteps[%d] (%s)", label, i, sc.Kind)
+		if sc.Name != "" {
+			name = fmt.Sprintf("step %q", sc.Name)
+		}
+		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
+	}
+	return steps, errs
 }
 
 // stepContext is what a step constructor gets.
@@ -209,6 +226,7 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
+	"assign":   newAssignStep,
 	"dedupe":   newDedupeStep,
 	"drop":     newDropStep,
 	"explode":  newExplodeStep,
@@ -221,6 +239,10 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 	"sort":     newSortStep,
 	"validate": newValidateStep,
 }
+
+// OnceKey is a key sent through an output with once: Scope names the
+// output (its outbox and file name as configured).
+type OnceKey struct{ Scope, Key string }
 
 // Source describes the input file of a run.
 type Source struct {
@@ -270,7 +292,11 @@ type Stats struct {
 	Rejected int // records rejected or skipped with an error
 	Warnings int // warnings reported through RunOptions.Warn
 	Dropped  int // records left out on purpose as duplicates (dedupe)
+	Once     int // records left out because their once key already went out
 	Files    []string
+	// Keys are the once keys this run sent, in order: the caller records
+	// them with the run's commit (journal.RecordKeys).
+	Keys []OnceKey
 }
 
 // StateFor returns per-run state of step i, created by mk on first use.
@@ -313,6 +339,10 @@ type RunOptions struct {
 	MaxErrors int
 	// OnError overrides the pipeline's on_error ("fail", "reject", "skip").
 	OnError string
+	// Sent reports whether key already went out under an output's once
+	// scope in an earlier committed run, and names that run for messages
+	// ("journal entry 17"). nil: only this run's keys count.
+	Sent func(scope, key string) (by string, sent bool, err error)
 	// Output, when set, receives the records instead of the output files
 	// (ferry preview): output is the index in the pipeline's outputs, rel
 	// the file name the record would go to.
