@@ -46,11 +46,12 @@ func (p *Pipeline) recyclesInput() bool {
 
 // recyclesOutput reports whether the records of the last step can be
 // reused once they are written: the last step is a map (its records are
-// its own, from its slab), there is exactly one output, and nothing else
-// sees them (no preview). The formats' writers do not keep a record after
-// Write returns.
+// its own, from its slab), there is exactly one output and it has no steps
+// of its own (the map's records go straight to the writer, each once), and
+// nothing else sees them (no preview). The formats' writers do not keep a
+// record after Write returns.
 func (p *Pipeline) recyclesOutput(opt RunOptions) bool {
-	if len(p.steps) == 0 || len(p.outputs) != 1 || opt.Output != nil {
+	if len(p.steps) == 0 || len(p.outputs) != 1 || len(p.outputs[0].steps) > 0 || opt.Output != nil {
 		return false
 	}
 	_, ok := p.steps[len(p.steps)-1].Step.(*mapStep)

@@ -188,10 +188,13 @@ func TestRecycleOutputs(t *testing.T) {
 	head := "name: p\ninput: {inbox: in, format: csv, options: {delimiter: \";\"}}\nsteps:\n  - map: {Sku: Nr, Price: 'replace(Preis, \",\", \".\")'}\noutputs:\n"
 	one := "  - {outbox: out, name: x.csv, format: csv, options: {delimiter: \";\"}}\n"
 	two := one + "  - {outbox: out2, name: y.csv, format: csv, options: {delimiter: \";\"}}\n"
+	// an output with steps of its own gets copies: map's records are not
+	// reused (output steps may hold records back or emit them twice)
+	withSteps := "  - outbox: out\n    name: x.csv\n    format: csv\n    options: {delimiter: \";\"}\n    steps:\n      - sort: {by: [Sku], numeric: [Sku]}\n      - map: {Sku: Sku, Price: Price}\n"
 	for _, c := range []struct {
 		name, outputs string
 		files         []string
-	}{{"one output", one, []string{"out/x.csv"}}, {"two outputs", two, []string{"out/x.csv", "out2/y.csv"}}} {
+	}{{"one output", one, []string{"out/x.csv"}}, {"two outputs", two, []string{"out/x.csv", "out2/y.csv"}}, {"output with steps", withSteps, []string{"out/x.csv"}}} {
 		t.Run(c.name, func(t *testing.T) {
 			sink, _, err := runPipeline(t, head+c.outputs, "in.csv", []byte(in.String()), RunOptions{})
 			if err != nil {
