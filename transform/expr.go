@@ -37,6 +37,9 @@ type program struct {
 	// native evaluates common shapes in plain Go (native.go); nil = VM only.
 	native native
 	types  []string // declared type of each of fields, "" = untyped
+	// needs says, for each of fields, which part of a nested value the
+	// expression reads (needs.go); nil = all of it.
+	needs []*need
 }
 
 // compiler compiles expressions of one pipeline with the shared function
@@ -94,12 +97,14 @@ func (c *compiler) compile(src string) (*program, error) {
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}}
 	root := prog.Node()
 	ast.Walk(&root, v)
+	needs := fieldNeeds(root)
 	for _, name := range v.names {
 		if name == envInput || name == envVars || v.calleeNames[name] {
 			continue
 		}
 		p.fields = append(p.fields, name)
 		p.types = append(p.types, c.types[name])
+		p.needs = append(p.needs, needs[name])
 	}
 	p.allEnv = v.dynamic
 	return p, nil
@@ -262,7 +267,7 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 				e[name] = x
 				continue
 			}
-			e[name] = toExpr(v)
+			e[name] = toExprNeed(v, p.needs[i])
 		}
 	}
 	return ev.vm.Run(p.prog, map[string]any(e))
