@@ -13,7 +13,41 @@ import (
 const (
 	prefetchBatch = 128
 	prefetchDepth = 4
+	// prefetchWeight ends a batch early when its records hold this many
+	// fields, nested ones included: 128 flat CSV rows stay one batch, but
+	// a batch of orders with their addresses and positions (some 200
+	// fields each) is cut at about 20, so that the read-ahead does not keep
+	// megabytes alive (which the GC would scan over and over).
+	prefetchWeight = 4096
 )
+
+// weight counts the fields of rec, nested records and lists included.
+func weight(rec *formats.Record) int {
+	if rec == nil {
+		return 1
+	}
+	n := len(rec.Fields)
+	for i := range rec.Fields {
+		if k := rec.Fields[i].Value.Kind(); k == formats.KindRecord || k == formats.KindList {
+			n += valueWeight(rec.Fields[i].Value)
+		}
+	}
+	return n
+}
+
+func valueWeight(v formats.Value) int {
+	switch v.Kind() {
+	case formats.KindRecord:
+		return weight(v.Record())
+	case formats.KindList:
+		n := 0
+		for _, e := range v.List() {
+			n += 1 + valueWeight(e)
+		}
+		return n
+	}
+	return 0
+}
 
 // readResult is one Read's outcome.
 type readResult struct {
@@ -50,6 +84,7 @@ func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 	go func() {
 		defer close(p.batches)
 		batch := make([]readResult, 0, prefetchBatch)
+		w := 0
 		for {
 			if len(batch) == 0 && rc != nil {
 				select {
@@ -60,8 +95,9 @@ func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 			}
 			rec, err := r.Read()
 			batch = append(batch, readResult{rec, err})
+			w += weight(rec)
 			final := err != nil && !formats.RecordOnly(err)
-			if len(batch) == prefetchBatch || final {
+			if len(batch) == prefetchBatch || w >= prefetchWeight || final {
 				select {
 				case p.batches <- batch:
 				case <-ctx.Done():
@@ -71,6 +107,7 @@ func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 					return
 				}
 				batch = make([]readResult, 0, prefetchBatch)
+				w = 0
 			}
 		}
 	}()
