@@ -59,6 +59,34 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			f := map[string]func(string) string{"trim": strings.TrimSpace, "upper": strings.ToUpper, "lower": strings.ToLower}[t.Name]
 			return textFunc(field, f)
 		}
+	case *ast.MemberNode:
+		return memberChain(t)
+	case *ast.BinaryNode:
+		// A.b.c ?? "text": the chain's text, or the text where it is null
+		if t.Operator != "??" {
+			return nil
+		}
+		lit, ok := t.Right.(*ast.StringNode)
+		if !ok {
+			return nil
+		}
+		var left native
+		if name, ok := identName(t.Left); ok {
+			left = fieldScalar(name)
+		} else if m, ok := t.Left.(*ast.MemberNode); ok {
+			left = memberChain(m)
+		}
+		if left == nil {
+			return nil
+		}
+		alt := formats.String(lit.Value)
+		return func(r *formats.Record) (formats.Value, bool) {
+			v, ok := left(r)
+			if ok && v.IsNull() {
+				return alt, true
+			}
+			return v, ok
+		}
 	case *ast.ConditionalNode:
 		cond, ok := t.Cond.(*ast.BinaryNode)
 		if !ok || (cond.Operator != "==" && cond.Operator != "!=") {
@@ -86,6 +114,77 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 		}
 	}
 	return nil
+}
+
+// memberChain reads A.b.c (constant keys, no ?.) through nested records.
+// Only text, null and true/false come out this way: they convert to the
+// VM and back unchanged. Numbers (the VM reads them as decimals and writes
+// them back in its own form), nested values, a missing key and a step into
+// something that is not a record are left to the VM.
+func memberChain(m *ast.MemberNode) native {
+	var keys []string
+	var n ast.Node = m
+	for {
+		mn, ok := n.(*ast.MemberNode)
+		if !ok {
+			break
+		}
+		key, ok := mn.Property.(*ast.StringNode)
+		if !ok || mn.Optional || mn.Method {
+			return nil
+		}
+		keys = append(keys, key.Value)
+		n = mn.Node
+	}
+	root, ok := identName(n)
+	if !ok {
+		return nil
+	}
+	for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+		keys[i], keys[j] = keys[j], keys[i]
+	}
+	return func(r *formats.Record) (formats.Value, bool) {
+		f := r.Field(root)
+		if f == nil {
+			return formats.Null, false
+		}
+		v := f.Value
+		for _, k := range keys {
+			rec := v.Record()
+			if rec == nil {
+				return formats.Null, false
+			}
+			// the last field of the name, as the VM's map of the record has it
+			i := len(rec.Fields) - 1
+			for i >= 0 && rec.Fields[i].Name != k {
+				i--
+			}
+			if i < 0 {
+				return formats.Null, false
+			}
+			v = rec.Fields[i].Value
+		}
+		switch v.Kind() {
+		case formats.KindString, formats.KindNull, formats.KindBool:
+			return v, true
+		}
+		return formats.Null, false
+	}
+}
+
+// fieldScalar reads a top-level field that holds text, null or true/false.
+func fieldScalar(name string) native {
+	return func(r *formats.Record) (formats.Value, bool) {
+		f := r.Field(name)
+		if f == nil {
+			return formats.Null, false
+		}
+		switch f.Value.Kind() {
+		case formats.KindString, formats.KindNull, formats.KindBool:
+			return f.Value, true
+		}
+		return formats.Null, false
+	}
 }
 
 // textFunc applies fn to a text field.
