@@ -124,13 +124,38 @@ func BenchmarkXMLPipeline(b *testing.B) {
 	benchPipeline(b, filepath.Join("pipelines", "bmecat-to-csv.yaml"), "bmecat-18k.xml", "bmecat-180k.xml")
 }
 
+// BenchmarkBestellimport runs the Sage order CSV part of the shipped
+// Bestellimport pipeline (samples/smartstore-sage/pipelines/
+// bestellungen.yaml without its other outputs, see BestellimportCSV) in
+// process, with the project's tables and vars.
+func BenchmarkBestellimport(b *testing.B) {
+	dir := b.TempDir()
+	if err := BestellimportCSV(filepath.Join("..", "samples", "smartstore-sage"), dir); err != nil {
+		b.Fatal(err)
+	}
+	proj, err := transform.LoadProject(filepath.Join(dir, "ferry.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pc, err := proj.Pipeline("bestellimport-csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCompiled(b, pc, proj, "orders-10k.json")
+}
+
 // benchPipeline runs the pipeline file on each of the data files.
 func benchPipeline(b *testing.B, pipeline string, files ...string) {
 	pc, err := transform.LoadPipeline(pipeline)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := transform.Compile(pc, nil, &transform.Functions{})
+	runCompiled(b, pc, nil, files...)
+}
+
+// runCompiled compiles pc (with proj, if any) and runs it on each file.
+func runCompiled(b *testing.B, pc *transform.PipelineConfig, proj *transform.Project, files ...string) {
+	p, err := transform.Compile(pc, proj, &transform.Functions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,25 +6,26 @@ ShippingAddress,OrderItems(Product) answers: {"@odata.context": …,
 "value": [order, …]}, compact JSON (as the API sends it), UTF-8, amounts with
 up to 4 decimal places, UTC timestamps. Every order adds up (positions +
 shipping = total) and uses the payment/shipping methods and countries of
-bench/pipelines/lookups. Deterministic: the same N gives the same bytes.
+bench/pipelines/lookups and of samples/smartstore-sage/lookups (so the
+shipped bestellungen pipeline takes them too). Deterministic: the same N gives the same bytes.
 """
 import json
 import random
 import sys
 
-FIRST = ["Jürgen", "Anna", "Zoë", "Mehmet", "Søren", "Claire", "Łukasz", "Eva", "Björn", "Maria"]
+FIRST = ["Jürgen", "Anna", "Zoë", "Mehmet", "Søren", "Claire", "Lukas", "Eva", "Björn", "Maria"]
 LAST = ["Größler", "Schmidt", "Müller", "Öztürk", "Weiß", "Dupont", "Nowak", "Jäger", "Lindqvist", "Rossi"]
 STREETS = ["Hauptstraße", "Am Elbufer", "Lindenallee", "Königsweg", "Marktplatz", "Bahnhofstr."]
 CITIES = [("20095", "Hamburg", "DE"), ("80331", "München", "DE"), ("1010", "Wien", "AT"),
           ("8001", "Zürich", "CH"), ("10115", "Berlin", "DE"), ("50667", "Köln", "DE")]
 COUNTRIES = {"DE": ("Deutschland", "DEU", 1), "AT": ("Österreich", "AUT", 2), "CH": ("Schweiz", "CHE", 3)}
 PAYMENTS = ["Payments.PayPal", "Payments.Prepayment", "Payments.Invoice", "Payments.DirectDebit"]
-SHIPPING = ["DHL Paket", "DHL Express", "Abholung"]
+SHIPPING = ["DHL Paket", "UPS Standard", "Selbstabholung"]
 PRODUCTS = [("TS-100-BL-M", "T-Shirt Basic Bio-Baumwolle", "14.95", 0.18),
             ("004711", "Edelstahl-Teekanne „Ostfriesentraum“ 1,2 l", "39.95", 0.9),
             ("000815", "Kaffeebecher „Heimathafen“ Steingut 0,3 l", "9.90", 0.35),
             ("00042", "Geschirrtuch Leinen 3er-Set", "12.50", 0.2),
-            ("SK-7-GR", "Seifenkraut-Spülmittel 500 ml", "4.49", 0.55)]
+            ("TS-100-RT-M", "T-Shirt Basic Rot M", "14.95", 0.18)]
 
 
 def money(cents, places=4):
@@ -75,7 +76,13 @@ def order(rnd, i):
             "PaymentMethodAdditionalFeeTaxRate": 0.0, "TaxRates": "19.0000:7.1370;", "OrderTax": round(total * 19 / 11900, 4),
             "OrderDiscount": 0.0, "CreditBalance": 0.0, "OrderTotalRounding": 0.0, "OrderTotal": money(total),
             "RefundedAmount": 0.0, "RewardPointsWereAdded": False, "CheckoutAttributeDescription": "",
-            "CustomerLanguageId": 2, "AffiliateId": 0, "CustomerIp": "203.0.113.61",
+            "RawAttributes": None, "CustomerLanguageId": 2, "AffiliateId": 0, "CustomerIp": "203.0.113.61",
+            "AllowStoringCreditCardNumber": False, "CardType": None, "PaymentReferenceHashCode": None,
+            "AuthorizationTransactionId": f"6TX{oid:014d}", "AuthorizationTransactionCode": None,
+            "AuthorizationTransactionResult": "COMPLETED", "CaptureTransactionId": f"6TX{oid:014d}",
+            "CaptureTransactionResult": "COMPLETED", "SubscriptionTransactionId": None, "PurchaseOrderNumber": None,
+            "ShippingRateComputationMethodSystemName": "Shipping.FixedRate", "CompletedOn": None,
+            "RewardPointsRemaining": None, "HasNewPaymentNotification": False, "AcceptThirdPartyEmailHandOver": i % 3 != 0,
             "CustomerOrderComment": rnd.choice([None, None, "Bitte beim Nachbarn abgeben – danke!"]),
             "PaidDateUtc": "2026-03-13T09:04:39.21Z", "ShippingMethod": rnd.choice(SHIPPING),
             "Deleted": False, "CreatedOnUtc": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:04:07.537Z",
