@@ -12,9 +12,10 @@ import (
 // item.Sku needs only that one key, not the item's other 25 fields with
 // their decimals. A nil *need, or all, means the whole value.
 type need struct {
-	all  bool
-	keys map[string]*need // a record: only these keys
-	elem *need            // a list: every element, only this part
+	all   bool
+	count bool             // only the number of elements or keys (len)
+	keys  map[string]*need // a record: only these keys
+	elem  *need            // a list: every element, only this part
 }
 
 // add records that the expression reads the path below n.
@@ -22,8 +23,8 @@ func (n *need) add(path []pathStep) {
 	if n.all {
 		return
 	}
-	if len(path) == 0 {
-		*n = need{all: true}
+	if len(path) == 0 || n.count {
+		*n = need{all: true} // a count and parts together: all of it
 		return
 	}
 	s := path[0]
@@ -45,6 +46,42 @@ func (n *need) add(path []pathStep) {
 	k.add(path[1:])
 }
 
+// addCount records that the expression takes len() of the value at path.
+func (n *need) addCount(path []pathStep) {
+	if n.all {
+		return
+	}
+	if len(path) == 0 {
+		if n.keys != nil || n.elem != nil {
+			*n = need{all: true}
+			return
+		}
+		n.count = true
+		return
+	}
+	if n.count {
+		*n = need{all: true}
+		return
+	}
+	s := path[0]
+	if s.index {
+		if n.elem == nil {
+			n.elem = &need{}
+		}
+		n.elem.addCount(path[1:])
+		return
+	}
+	if n.keys == nil {
+		n.keys = map[string]*need{}
+	}
+	k := n.keys[s.key]
+	if k == nil {
+		k = &need{}
+		n.keys[s.key] = k
+	}
+	k.addCount(path[1:])
+}
+
 // pathStep is one step of a member chain: a constant key or any index.
 type pathStep struct {
 	key   string
@@ -57,6 +94,22 @@ type pathStep struct {
 // exactly as it would with the whole value.
 func toExprNeed(v formats.Value, n *need) any {
 	if n == nil || n.all {
+		return toExpr(v)
+	}
+	if n.count {
+		// len() of a list counts elements and of a record its keys:
+		// placeholders give the same numbers without converting values
+		switch v.Kind() {
+		case formats.KindList:
+			return make([]any, len(v.List()))
+		case formats.KindRecord:
+			r := v.Record()
+			m := make(map[string]any, len(r.Fields))
+			for _, f := range r.Fields {
+				m[f.Name] = nil
+			}
+			return m
+		}
 		return toExpr(v)
 	}
 	switch v.Kind() {
@@ -126,6 +179,18 @@ func fieldNeeds(root ast.Node) map[string]*need {
 		case *ast.ChainNode:
 			consumed[t.Node]++
 		case *ast.BuiltinNode:
+			if t.Name == "len" && len(t.Arguments) == 1 {
+				if name, path, ok := memberPath(t.Arguments[0]); ok {
+					consumed[t.Arguments[0]]++
+					n := needs[name]
+					if n == nil {
+						n = &need{}
+						needs[name] = n
+					}
+					n.addCount(path)
+				}
+				return
+			}
 			if !elementBuiltins[t.Name] || len(t.Arguments) != 2 {
 				return
 			}

@@ -20,13 +20,15 @@ func TestFieldNeeds(t *testing.T) {
 		{`sum(OrderItems, .PriceInclTax) + Ship`, `OrderItems[{PriceInclTax}] Ship*`},
 		{`all(O.Items, #.Qty > 0 && .Sku != "")`, `O{Items[{Qty Sku}]}`},
 		{`map(Items, .Product.Id)`, `Items[{Product{Id}}]`},
-		{`filter(Items, .Qty > 1)`, `Items*`},        // filter gives elements back
-		{`map(Items, #)`, `Items*`},                  // the element itself
-		{`map(Items, #index)`, `Items*`},             // not a member chain
-		{`any(Items, any(.Sub, .X == 1))`, `Items*`}, // nested predicate
-		{`len(Items) + len(A.b)`, `Items* A{b}`},     // used whole
-		{`A.b + A.b.c`, `A{b}`},                      // whole wins
-		{`A[k]`, `A* k*`},                            // key not constant
+		{`filter(Items, .Qty > 1)`, `Items*`},            // filter gives elements back
+		{`map(Items, #)`, `Items*`},                      // the element itself
+		{`map(Items, #index)`, `Items*`},                 // not a member chain
+		{`any(Items, any(.Sub, .X == 1))`, `Items*`},     // nested predicate
+		{`len(Items) + len(A.b)`, `Items# A{b#}`},        // counted only
+		{`len(Items) + Items[0].Sku`, `Items*`},          // counted and read: whole
+		{`toJSON(Items) + string(len(Items))`, `Items*`}, // used whole
+		{`A.b + A.b.c`, `A{b}`},                          // whole wins
+		{`A[k]`, `A* k*`},                                // key not constant
 	}
 	c := newCompiler(testFunctions(), nil)
 	for _, tc := range cases {
@@ -48,6 +50,8 @@ func showNeed(n *need) string {
 	switch {
 	case n == nil || n.all:
 		return "*"
+	case n.count:
+		return "#"
 	case n.elem != nil:
 		return "[" + showNeed(n.elem) + "]"
 	}
@@ -98,6 +102,8 @@ func TestFieldNeedsSameResults(t *testing.T) {
 		`filter(Items, .Qty > 1)[0].Product.Name`, `map(filter(Items, .Qty > 0), .Product.Name)`, `first(sortBy(Items, .Price)).Sku`, `map(Items, #)[1].Sku`, `len(Items)`, `toJSON(A)`,
 		`Dup.k`, `S.x`, `S[0]`, `Id + 1`, `OrderNumber ?? string(Id)`, `map(A.e, # + 1)`, `sum(S, .x)`,
 		`map(Items, .Product)[0].Name`, `any(Items, any(.Sub, .X == 1))`,
+		`len(Items)`, `len(A)`, `len(A.e)`, `len(S)`, `len(Dup)`, `len(Items) > 0 ? Items[0].Sku : ""`, `len(A.b) + len(A.b.c)`,
+		`len(Nope)`, `len(A.nope)`, `len(Items[0].Sub)`, `len(Id)`,
 	}
 	c := newCompiler(testFunctions(), nil)
 	ev := newEvaluator(env{})
