@@ -37,6 +37,7 @@ type writeJob struct {
 	oi  int
 	rel string
 	rec *formats.Record
+	src string // copy outputs: the file to copy
 }
 
 type writeFailure struct {
@@ -64,7 +65,7 @@ func (wa *writeAhead) loop() {
 			done = make([]*formats.Record, 0, len(batch))
 		}
 		for _, j := range batch {
-			err := wa.ws.write(j.o, j.oi, j.rel, j.rec)
+			err := wa.ws.write(j.o, j.oi, j.rel, j.rec, j.src)
 			if err == nil {
 				wa.written++
 				if done != nil {
@@ -102,8 +103,8 @@ func (wa *writeAhead) recycleWritten() <-chan []*formats.Record {
 
 // add queues one record for one output; it blocks when the writer is
 // several batches behind (memory stays bounded).
-func (wa *writeAhead) add(o *output, oi int, rel string, rec *formats.Record) {
-	wa.batch = append(wa.batch, writeJob{o, oi, rel, rec})
+func (wa *writeAhead) add(o *output, oi int, rel string, rec *formats.Record, src string) {
+	wa.batch = append(wa.batch, writeJob{o, oi, rel, rec, src})
 	if len(wa.batch) == writeBatch {
 		wa.jobs <- wa.batch
 		wa.batch = make([]writeJob, 0, writeBatch)

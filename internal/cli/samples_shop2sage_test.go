@@ -24,13 +24,15 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// sageOrderColumns is the Sage order import layout (sage.md §4.3) plus
-// Lief_Zusatz, which keeps the second line of a delivery address.
+// sageOrderColumns is the Sage order import layout (sage.md §4.3) in its
+// order, plus Lief_Zusatz (the second line of a delivery address) as an
+// extra last column, so that an import definition by the spec's field
+// order still finds every spec column at its place.
 var sageOrderColumns = []string{"Shop_Bestellnummer", "Bestelldatum", "Kundennummer", "Anrede", "Firma", "Vorname",
 	"Name", "Zusatz", "Strasse", "PLZ", "Ort", "Land", "E-Mail", "Telefon", "USt-IdNr", "Lief_Firma", "Lief_Name",
-	"Lief_Zusatz", "Lief_Strasse", "Lief_PLZ", "Lief_Ort", "Lief_Land", "Zahlungsart", "Versandart",
+	"Lief_Strasse", "Lief_PLZ", "Lief_Ort", "Lief_Land", "Zahlungsart", "Versandart",
 	"Versandkosten_netto", "Preise_brutto", "Preisgruppe", "Gutscheincode", "Pos", "Artikelnummer", "Bezeichnung",
-	"Menge", "Einzelpreis", "Rabatt_Prozent", "Steuersatz", "Bemerkung"}
+	"Menge", "Einzelpreis", "Rabatt_Prozent", "Steuersatz", "Bemerkung", "Lief_Zusatz"}
 
 // sageCustomerColumns is the kunden.csv layout (sage.md §4.2) plus Neukunde.
 var sageCustomerColumns = []string{"Kundennummer", "Debitorennummer", "Anrede", "Titel", "Firma", "Firmenzusatz",
@@ -166,7 +168,9 @@ func TestShop2SageOrderCSV(t *testing.T) {
 		total := decimal.Zero
 		netByRate := map[string]decimal.Decimal{}
 		for i, r := range rs {
-			for _, h := range sageOrderColumns[:28] {
+			// the head: every column before Pos, and the extra Lief_Zusatz
+			head := append(slices.Clone(sageOrderColumns[:slices.Index(sageOrderColumns, "Pos")]), "Lief_Zusatz")
+			for _, h := range head {
 				if r[h] != rs[0][h] {
 					t.Errorf("order %s row %d: head field %s %q differs from the first row's %q", n, i+1, h, r[h], rs[0][h])
 				}

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,9 +70,6 @@ func runSamples(t *testing.T) (string, string) {
 	if _, err := os.Stat(filepath.Join(samplesDir, "ferry.yaml")); err != nil {
 		t.Fatalf("the shipped configuration is missing: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(samplesDir, "pipelines")); err != nil {
-		t.Skip("TEMPORARY while the modules are being written: samples/smartstore-sage has no pipelines yet")
-	}
 	dir := copySamples(t)
 	var out, errb bytes.Buffer
 	c := New(strings.NewReader(""), &out, &errb)
@@ -83,6 +81,11 @@ func runSamples(t *testing.T) (string, string) {
 	c.Now = func() time.Time { return samplesNow.Add(time.Duration(tick.Add(1))) }
 	code := c.Run(context.Background(), []string{"run", "--settle", "0", "--config", filepath.Join(dir, "ferry.yaml")})
 	if code != 0 {
+		reports, _ := filepath.Glob(filepath.Join(dir, "error", "*", "*.error.txt"))
+		for _, r := range reports {
+			b, _ := os.ReadFile(r)
+			fmt.Fprintf(&errb, "--- %s\n%s", filepath.Base(r), b)
+		}
 		t.Fatalf("ferry run on the samples: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
 	return dir, out.String()
