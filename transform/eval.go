@@ -21,11 +21,12 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 		return f.Value, f.Pos, nil
 	}
 	var v formats.Value
+	var src *formats.Field
 	ok := false
 	if p.native != nil {
 		// Straight to a Value: going through p.eval would box it in an
 		// interface (one allocation per field and record) only to unbox it.
-		v, ok = p.native(r)
+		v, src, ok = p.native(r)
 	}
 	if !ok {
 		x, err := p.eval(r, st.ev)
@@ -38,8 +39,13 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 	}
 	pos := r.Pos
 	if len(p.fields) == 1 {
-		if f := r.Field(p.fields[0]); f != nil {
-			pos = f.Pos
+		switch {
+		case ok && src != nil:
+			pos = src.Pos // the one field the shortcut read: p.fields[0]
+		default:
+			if f := r.Field(p.fields[0]); f != nil {
+				pos = f.Pos
+			}
 		}
 	}
 	return v, pos, nil

@@ -241,7 +241,7 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 		return v, nil
 	}
 	if p.native != nil {
-		if v, ok := p.native(rec); ok {
+		if v, _, ok := p.native(rec); ok {
 			return v, nil
 		}
 	}

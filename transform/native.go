@@ -14,7 +14,10 @@ import (
 // when a value is not what the shortcut assumes (a number where text was
 // expected …); the VM then evaluates the expression as usual, so results
 // and errors never depend on the shortcut.
-type native func(r *formats.Record) (v formats.Value, ok bool)
+//
+// src is the top-level field the value was read from (nil for constants):
+// evalField takes the position from it instead of looking the field up again.
+type native func(r *formats.Record) (v formats.Value, src *formats.Field, ok bool)
 
 // nativeFor recognises, in the parsed source of an expression:
 //
@@ -37,7 +40,7 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 	switch t := n.(type) {
 	case *ast.StringNode:
 		v := formats.String(t.Value)
-		return func(*formats.Record) (formats.Value, bool) { return v, true }
+		return func(*formats.Record) (formats.Value, *formats.Field, bool) { return v, nil, true }
 	case *ast.BuiltinNode:
 		if overridden[t.Name] {
 			return nil
@@ -80,12 +83,12 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			return nil
 		}
 		alt := formats.String(lit.Value)
-		return func(r *formats.Record) (formats.Value, bool) {
-			v, ok := left(r)
+		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+			v, src, ok := left(r)
 			if ok && v.IsNull() {
-				return alt, true
+				return alt, src, true
 			}
-			return v, ok
+			return v, src, ok
 		}
 	case *ast.ConditionalNode:
 		cond, ok := t.Cond.(*ast.BinaryNode)
@@ -102,15 +105,20 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			return nil
 		}
 		want := cond.Operator == "=="
-		return func(r *formats.Record) (formats.Value, bool) {
+		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 			f := r.Field(field)
 			if f == nil || f.Value.Kind() != formats.KindString {
-				return formats.Null, false
+				return formats.Null, nil, false
 			}
+			pick := no
 			if (f.Value.Text() == lit.Value) == want {
-				return yes(r)
+				pick = yes
 			}
-			return no(r)
+			v, src, ok := pick(r)
+			if src == nil {
+				src = f // a constant branch: the value comes from the condition's field
+			}
+			return v, src, ok
 		}
 	}
 	return nil
@@ -143,16 +151,16 @@ func memberChain(m *ast.MemberNode) native {
 	for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
 		keys[i], keys[j] = keys[j], keys[i]
 	}
-	return func(r *formats.Record) (formats.Value, bool) {
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 		f := r.Field(root)
 		if f == nil {
-			return formats.Null, false
+			return formats.Null, nil, false
 		}
 		v := f.Value
 		for _, k := range keys {
 			rec := v.Record()
 			if rec == nil {
-				return formats.Null, false
+				return formats.Null, nil, false
 			}
 			// the last field of the name, as the VM's map of the record has it
 			i := len(rec.Fields) - 1
@@ -160,41 +168,41 @@ func memberChain(m *ast.MemberNode) native {
 				i--
 			}
 			if i < 0 {
-				return formats.Null, false
+				return formats.Null, nil, false
 			}
 			v = rec.Fields[i].Value
 		}
 		switch v.Kind() {
 		case formats.KindString, formats.KindNull, formats.KindBool:
-			return v, true
+			return v, f, true
 		}
-		return formats.Null, false
+		return formats.Null, nil, false
 	}
 }
 
 // fieldScalar reads a top-level field that holds text, null or true/false.
 func fieldScalar(name string) native {
-	return func(r *formats.Record) (formats.Value, bool) {
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 		f := r.Field(name)
 		if f == nil {
-			return formats.Null, false
+			return formats.Null, nil, false
 		}
 		switch f.Value.Kind() {
 		case formats.KindString, formats.KindNull, formats.KindBool:
-			return f.Value, true
+			return f.Value, f, true
 		}
-		return formats.Null, false
+		return formats.Null, nil, false
 	}
 }
 
 // textFunc applies fn to a text field.
 func textFunc(field string, fn func(string) string) native {
-	return func(r *formats.Record) (formats.Value, bool) {
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 		f := r.Field(field)
 		if f == nil || f.Value.Kind() != formats.KindString {
-			return formats.Null, false
+			return formats.Null, nil, false
 		}
-		return formats.String(fn(f.Value.Text())), true
+		return formats.String(fn(f.Value.Text())), f, true
 	}
 }
 

@@ -47,7 +47,10 @@ func TestNativeSameAsVM(t *testing.T) {
 			t.Errorf("%s: no native shortcut", tc.src)
 			continue
 		}
-		nv, ok := p.native(rec)
+		nv, src, ok := p.native(rec)
+		if ok && len(p.fields) == 1 && src != rec.Field(p.fields[0]) {
+			t.Errorf("%s: the shortcut names %v as its field, want %s (its position is the value's)", tc.src, src, p.fields[0])
+		}
 		if ok != tc.native {
 			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
 		}
