@@ -112,11 +112,21 @@ type OutputConfig struct {
 	// Steps shape the records of this output only: they run after the
 	// pipeline's steps, on the output's own copy of each record.
 	Steps []StepConfig `yaml:"steps"`
+	// Replace lets the output replace a file of the same name in the
+	// outbox (a lookup table, a full order history per customer). Without
+	// it a name that is taken (the importer has not taken the last file
+	// yet) becomes "<stem> (2)<ext>": nothing is overwritten.
+	Replace bool `yaml:"replace"`
 	// Once is an expression giving each record's key: a record whose key
 	// already went out through this output in an earlier committed run
 	// (RunOptions.Sent) is left out, counted and reported; the records of
 	// one key within one run all go.
 	Once string `yaml:"once"`
+	// OnceScope names the memory of once: outputs of any pipeline with the
+	// same once_scope share it (one tracking e-mail per delivery, whether
+	// the delivery note came as CSV or as XML). Default: this output of
+	// this pipeline (its outbox and name).
+	OnceScope string `yaml:"once_scope"`
 
 	// Resolved by Load.
 	OutboxPath string          `yaml:"-"`

@@ -83,6 +83,11 @@ func (t *template) fileName(rec *formats.Record, ev *evaluator) (string, error) 
 	return rel, nil
 }
 
+// SharedScope starts the once scope of an output with once_scope: such a
+// scope is shared by every pipeline (RunOptions.Sent must look in all of
+// them).
+const SharedScope = "@"
+
 // output is one compiled entry of a pipeline's outputs.
 type output struct {
 	cfg      *OutputConfig
@@ -126,6 +131,11 @@ func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry
 			errs = append(errs, pc.errorAt(at("once"), err.Error()))
 		}
 		o.scope = path.Join(filepath.ToSlash(oc.Outbox), oc.Name)
+		if oc.OnceScope != "" {
+			o.scope = SharedScope + oc.OnceScope
+		}
+	} else if oc.OnceScope != "" {
+		errs = append(errs, pc.errorAt(at("once_scope"), "once_scope needs once: the key that must not go out twice"))
 	}
 	if oc.Transliterate != "" {
 		if o.translit, err = formats.Transliteration(oc.Transliterate); err != nil {
@@ -169,7 +179,7 @@ func (ws *writers) write(o *output, oi int, rel string, rec *formats.Record, src
 		if len(m) >= maxOpenFiles {
 			return fmt.Errorf("output %q would open more than %d files in one run", o.cfg.Name, maxOpenFiles)
 		}
-		w, err := ws.sink.Create(o.cfg.OutboxPath, path.Clean(rel))
+		w, err := create(ws.sink, o, rel)
 		if err != nil {
 			return err
 		}

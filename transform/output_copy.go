@@ -123,7 +123,7 @@ func (ws *writers) copyFile(o *output, m map[string]*openFile, rel string, rec *
 		return &formats.DataError{Pos: rec.Pos, RecordOnly: true, Msg: fmt.Sprintf("%s cannot be read: %s", formats.Quote(filepath.Base(src)), plainIOError(err).Error())}
 	}
 	defer in.Close()
-	w, err := ws.sink.Create(o.cfg.OutboxPath, path.Clean(rel))
+	w, err := create(ws.sink, o, rel)
 	if err != nil {
 		return err
 	}

@@ -76,3 +76,28 @@ func TestOutputOnceExclusive(t *testing.T) {
 		t.Errorf("compile error %q", got)
 	}
 }
+
+// once_scope shares the memory of once between pipelines: the key is
+// asked for and kept under the shared scope, and runs of every pipeline
+// with that scope are serialised by the same lock.
+func TestOutputOnceScope(t *testing.T) {
+	yaml := strings.Replace(oncePipeline, "    once: Id\n", "    once: Id\n    once_scope: zahlungen\n", 1)
+	var asked []string
+	_, st, err := runPipeline(t, yaml, "orders.csv", []byte("Id;Betrag\n5012;10,00\n"), RunOptions{
+		Sent: func(scope, key string) (string, bool, error) { asked = append(asked, scope); return "", false, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != "@zahlungen" || st.Keys[0].Scope != "@zahlungen" {
+		t.Errorf("asked %v, keys %v", asked, st.Keys)
+	}
+	p := mustCompile(t, map[string]string{"p.yaml": yaml})
+	if ex := p.Exclusive(); len(ex) != 1 || ex[0] != "once:@zahlungen" {
+		t.Errorf("Exclusive() = %v", ex)
+	}
+	bad := strings.Replace(oncePipeline, "    once: Id\n", "    once_scope: zahlungen\n", 1)
+	if got := compileErr(t, bad); !strings.Contains(got, "once_scope needs once") {
+		t.Errorf("compile error %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -344,6 +345,24 @@ func (st *RunState) RecordError(rec *formats.Record, err error) error {
 // together after Run succeeded, or discards them.
 type Sink interface {
 	Create(outbox, rel string) (io.Writer, error)
+}
+
+// NewSink is a Sink that can also create a file under a name no file in the
+// outbox has yet ("<stem> (2)<ext>" …). Outputs without replace: true use
+// it when the sink has it: a second orders.json must never overwrite the
+// order file of the first one before the importer has taken it.
+type NewSink interface {
+	Sink
+	CreateNew(outbox, rel string) (io.Writer, error)
+}
+
+// create opens an output file in sink: replacing an existing file of the
+// same name only when the output says replace.
+func create(sink Sink, o *output, rel string) (io.Writer, error) {
+	if ns, ok := sink.(NewSink); ok && !o.cfg.Replace {
+		return ns.CreateNew(o.cfg.OutboxPath, path.Clean(rel))
+	}
+	return sink.Create(o.cfg.OutboxPath, path.Clean(rel))
 }
 
 // Options of one run.

@@ -303,8 +303,12 @@ func (p *Pipeline) Exclusive() []string {
 	add(p.steps)
 	for _, o := range p.outputs {
 		add(o.steps)
-		if o.once != nil && !slices.Contains(out, "once:"+p.Config.Name) {
-			out = append(out, "once:"+p.Config.Name)
+		lock := "once:" + p.Config.Name
+		if strings.HasPrefix(o.scope, SharedScope) {
+			lock = "once:" + o.scope
+		}
+		if o.once != nil && !slices.Contains(out, lock) {
+			out = append(out, lock)
 		}
 	}
 	slices.Sort(out)

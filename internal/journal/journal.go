@@ -58,7 +58,9 @@ type Journal interface {
 	// as if never recorded, so an interrupted run sends them again.
 	RecordKeys(ctx context.Context, id int64, attempt int, keys []Key) error
 	// KeySent reports whether an entry of the pipeline that counts (see
-	// RecordKeys) sent key under scope, and which entry (the oldest).
+	// RecordKeys) sent key under scope, and which entry (the oldest). An
+	// empty pipeline matches every pipeline (a scope several pipelines
+	// share).
 	KeySent(ctx context.Context, pipeline, scope, key string) (int64, bool, error)
 	// Close releases the journal. Entries already recorded stay recorded.
 	Close() error

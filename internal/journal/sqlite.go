@@ -457,8 +457,8 @@ func (j *SQLite) KeySent(ctx context.Context, pipeline, scope, key string) (int6
 	var id int64
 	err := j.read(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id
-			WHERE k.pipeline = ? AND k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
-			ORDER BY k.entry_id LIMIT 1`, pipeline, scope, key).Scan(&id)
+			WHERE (k.pipeline = ? OR ? = '') AND k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
+			ORDER BY k.entry_id LIMIT 1`, pipeline, pipeline, scope, key).Scan(&id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

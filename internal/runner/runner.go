@@ -462,7 +462,11 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	st, err := p.Run(ctx, rd, transform.Source{Path: source, Dir: cl.Dir}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
 		Sent: func(scope, key string) (string, bool, error) {
-			id, ok, err := r.Journal.KeySent(ctx, p.Config.Name, scope, key)
+			pipe := p.Config.Name
+			if strings.HasPrefix(scope, transform.SharedScope) {
+				pipe = "" // shared by every pipeline with this once_scope
+			}
+			id, ok, err := r.Journal.KeySent(ctx, pipe, scope, key)
 			if err != nil || !ok {
 				return "", false, err
 			}
@@ -494,9 +498,18 @@ type batchSink struct {
 	fault error
 }
 
-// Create stages rel in dir.
+// Create stages rel in dir, replacing a file of that name.
 func (s *batchSink) Create(dir, rel string) (io.Writer, error) {
-	o, err := s.batch.Create(dir, rel)
+	return s.add(s.batch.Create(dir, rel))
+}
+
+// CreateNew stages rel in dir under a name no file has yet
+// (transform.NewSink).
+func (s *batchSink) CreateNew(dir, rel string) (io.Writer, error) {
+	return s.add(s.batch.CreateNew(dir, rel))
+}
+
+func (s *batchSink) add(o store.Output, err error) (io.Writer, error) {
 	if err != nil {
 		s.noteFault(err)
 		return nil, err

@@ -53,6 +53,9 @@ type Local struct {
 	latest map[string]*fenceState // per input
 	seq    uint64                 // counts fence changes (the age for pruning)
 	commit sync.Mutex             // serialises the fence check with the renames
+
+	resMu    sync.Mutex
+	reserved map[string]bool // final paths staged by open batches (CreateNew)
 }
 
 // NewLocal returns a Local on fsys (nil: OSFS).
@@ -60,7 +63,7 @@ func NewLocal(fsys FS) *Local {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	return &Local{fsys: fsys, latest: map[string]*fenceState{}}
+	return &Local{fsys: fsys, latest: map[string]*fenceState{}, reserved: map[string]bool{}}
 }
 
 // FS returns the file system the store works on.
@@ -188,17 +191,24 @@ func (s *Local) Stage(a Attempt) (Batch, error) {
 }
 
 type localBatch struct {
-	s      *Local
-	a      Attempt
-	b      outbox.Batch
-	closed bool
+	s        *Local
+	a        Attempt
+	b        outbox.Batch
+	closed   bool
+	reserved []string // final paths this batch holds in Local.reserved
 }
 
-// done closes the batch's place in the fence once.
+// done closes the batch's place in the fence and gives up its reserved
+// names, once.
 func (b *localBatch) done() {
 	if !b.closed {
 		b.closed = true
 		b.s.close(b.a)
+		b.s.resMu.Lock()
+		for _, p := range b.reserved {
+			delete(b.s.reserved, p)
+		}
+		b.s.resMu.Unlock()
 	}
 }
 
@@ -213,6 +223,40 @@ func (b *localBatch) Create(dir, rel string) (Output, error) {
 		return nil, err
 	}
 	return localOutput{f}, nil
+}
+
+// CreateNew implements Batch: the first of rel, "<stem> (2)<ext>", …
+// that no file in the folder and no open batch of this store has.
+func (b *localBatch) CreateNew(dir, rel string) (Output, error) {
+	sub, name := filepath.Split(filepath.FromSlash(rel))
+	folder := filepath.Join(dir, sub)
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	b.s.resMu.Lock()
+	defer b.s.resMu.Unlock()
+	for n := 1; n < 10000; n++ {
+		cand := name
+		if n > 1 {
+			cand = stem + " (" + strconv.Itoa(n) + ")" + ext
+		}
+		final := filepath.Join(folder, cand)
+		if b.s.reserved[final] {
+			continue
+		}
+		if _, err := b.s.fsys.Stat(final); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		o, err := b.Create(dir, filepath.Join(sub, cand))
+		if err != nil {
+			return nil, err
+		}
+		b.s.reserved[final] = true
+		b.reserved = append(b.reserved, final)
+		return o, nil
+	}
+	return nil, fmt.Errorf("no free name like %q in %s", name, folder)
 }
 
 func (b *localBatch) Commit() error {

@@ -114,6 +114,11 @@ type Batch interface {
 	// leave dir) in the folder dir and returns where to write it. The
 	// same file twice is refused.
 	Create(dir, rel string) (Output, error)
+	// CreateNew stages like Create, under a name that neither an existing
+	// file in the folder nor a file staged by another open batch has: rel,
+	// else "<stem> (n)<ext>" (see FreeName). An output that would replace
+	// one the importer has not taken yet keeps both instead.
+	CreateNew(dir, rel string) (Output, error)
 	// Commit publishes every staged file under its final path, together:
 	// on any failure nothing of the batch is visible (a file it replaced
 	// is put back) and the error says why. It refuses with ErrStale (and

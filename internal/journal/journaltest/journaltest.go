@@ -876,6 +876,9 @@ func testOnceKeys(s *suite) {
 	if _, ok := sent("kunden", keys[0].Scope, "5012"); ok {
 		s.t.Error("a key counts for another pipeline")
 	}
+	if id, ok := sent("", keys[0].Scope, "5012"); !ok || id != e.ID {
+		s.t.Errorf("any pipeline: KeySent = %d, %v; want entry %d", id, ok, e.ID)
+	}
 	if err := s.j.RecordKeys(s.ctx, e.ID, e.Attempt, keys); !errors.Is(err, journal.ErrState) {
 		s.t.Errorf("RecordKeys on a committing entry: %v, want ErrState", err)
 	}

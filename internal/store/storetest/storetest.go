@@ -68,6 +68,7 @@ func Run(t *testing.T, f Factory) {
 		{"ClaimSkipsChangedAndGone", testClaimSkips},
 		{"CommitMakesAllVisibleTogether", testCommit},
 		{"AbortLeavesNothing", testAbort},
+		{"CreateNewKeepsBoth", testCreateNew},
 		{"CreateRefusesEscapeAndTwice", testCreateRefuses},
 		{"StaleAttemptNeverPublishes", testStale},
 		{"PublishFinishesAnInterruptedCommit", testPublish},
@@ -539,5 +540,46 @@ func testRefusedRename(t *testing.T, h Harness) {
 	afterFault(t, h, out, 1, "a.csv")
 	if strings.Contains(content(t, s, filepath.Join(out, "c.csv")), "new C") {
 		t.Error("c.csv of the failed batch is visible")
+	}
+}
+
+// testCreateNew: CreateNew never takes the name of an existing file or of
+// a file another open batch staged; the batch that gets the name back
+// after an abort publishes under it; nothing is overwritten.
+func testCreateNew(t *testing.T, h Harness) {
+	s := h.Store
+	out := h.path("outbox")
+	put(t, h, "outbox/x.csv", "first")
+	b1, err := s.Stage(attempt(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := s.Stage(store.Attempt{Pipeline: "p", SHA256: "other", Number: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o1, err := b1.CreateNew(out, "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, err := b2.CreateNew(out, "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(o1.Path()) != "x (2).csv" || filepath.Base(o2.Path()) != "x (3).csv" {
+		t.Fatalf("CreateNew gave %q and %q; want x (2).csv and x (3).csv", filepath.Base(o1.Path()), filepath.Base(o2.Path()))
+	}
+	o1.Write([]byte("second"))
+	o2.Write([]byte("third"))
+	if err := b2.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b1.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"x.csv": "first", "x (2).csv": "second", "x (3).csv": "third"} {
+		if got := content(t, s, filepath.Join(out, name)); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
 	}
 }
