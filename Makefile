@@ -5,7 +5,7 @@ BIN     := bin/ferry
 FUZZTIME ?= 10s
 DEMO    := demo
 
-.PHONY: all build test fmt-check vet unit cross bench bench-data fuzz demo clean
+.PHONY: all build test fmt-check vet unit cross bench bench-tools bench-data bench-save bench-compare fuzz demo clean
 
 all: build
 
@@ -29,16 +29,44 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
 	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 
-## bench: Go benchmarks of every reader and writer, and the reference job on
-## generated files (1,000,000 and 100,000 rows; kept out of git in bench/data).
-bench: build bench-data
+## bench: the benchmark suite (issue 7, docs/performance.md). Generates the
+## data (kept out of git in bench/data), runs the Go benchmarks of every
+## reader, writer and step (-benchmem, into bench/out/last.txt), then the
+## whole-process jobs against the hand-written baseline and Miller 6
+## (installed with apt-get if missing) and rewrites the results table of
+## docs/performance.md. About 8 minutes on 2 cores (the first run also
+## generates ~1.2 GB of data).
+BENCHCOUNT ?= 1
+BENCHRUNS  ?= 3
+BENCHSTAT  := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+bench: build bench-data bench-tools
 	$(GO) build -o bin/baseline ./bench/baseline
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./formats/ ./bench/ | tee bench/out/last.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count=$(BENCHCOUNT) ./formats/ ./transform/ ./bench/ | tee bench/out/last.txt
+	$(GO) run ./bench/suite -n $(BENCHRUNS)
+
+## bench-tools: Miller 6 for the comparison (Debian package "miller").
+bench-tools:
+	@command -v mlr >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq miller; } \
+		|| echo "bench: Miller could not be installed; the suite runs without it"
 
 bench-data:
 	@mkdir -p bench/data bench/out
 	@[ -s bench/data/artikel-100k.csv ] || python3 bench/gen_artikel.py 100000 bench/data/artikel-100k.csv
 	@[ -s bench/data/artikel-1m.csv ] || python3 bench/gen_artikel.py 1000000 bench/data/artikel-1m.csv
+	@[ -s bench/data/artikel-4m.csv ] || python3 bench/gen_artikel.py 4000000 bench/data/artikel-4m.csv
+	@[ -s bench/data/orders-10k.json ] || python3 bench/gen_orders.py 10000 bench/data/orders-10k.json
+	@[ -s bench/data/orders-100k.json ] || python3 bench/gen_orders.py 100000 bench/data/orders-100k.json
+	@[ -s bench/data/bmecat-18k.xml ] || python3 bench/gen_bmecat.py 18000 bench/data/bmecat-18k.xml
+	@[ -s bench/data/bmecat-180k.xml ] || python3 bench/gen_bmecat.py 180000 bench/data/bmecat-180k.xml
+
+## bench-save: keep the last Go benchmark results as the base for bench-compare.
+bench-save:
+	cp bench/out/last.txt bench/out/base.txt
+
+## bench-compare: benchstat of the saved results (bench-save) against the
+## last `make bench` (for a steadier comparison run both with BENCHCOUNT=6).
+bench-compare:
+	$(GO) run $(BENCHSTAT) bench/out/base.txt bench/out/last.txt
 
 ## fuzz: every fuzz target for FUZZTIME each.
 fuzz:

@@ -368,18 +368,34 @@ type rowField struct{ start, end, line, col int }
 // one allocation for many records instead of two per record. Every record
 // is still its own value (its Fields have no spare capacity, so appending
 // to them copies); a record kept by the caller keeps its block alive, which
-// bounds the cost at one block per kept record.
+// bounds the cost at one block per kept record. Records handed back with
+// recycle are handed out again (cleared) before new memory is taken.
 type recordSlab struct {
 	recs   []Record
 	fields []Field
+	free   []*Record
 }
 
 const (
 	slabRecords = 64
 	slabFields  = 512
+	// slabFree bounds the records waiting for reuse.
+	slabFree = 1024
 )
 
+// record returns a cleared record with n fields.
 func (s *recordSlab) record(n int) *Record {
+	for len(s.free) > 0 {
+		rec := s.free[len(s.free)-1]
+		s.free = s.free[:len(s.free)-1]
+		if cap(rec.Fields) < n {
+			continue // from a shorter record: let it go
+		}
+		rec.Fields = rec.Fields[:n:n]
+		clear(rec.Fields)
+		rec.Pos = Pos{}
+		return rec
+	}
 	if len(s.recs) == 0 {
 		s.recs = make([]Record, slabRecords)
 	}
@@ -396,6 +412,21 @@ func (s *recordSlab) record(n int) *Record {
 	s.fields = s.fields[n:]
 	return rec
 }
+
+// recycle takes back records for reuse (see Recycler).
+func (s *recordSlab) recycle(recs []*Record) {
+	for _, r := range recs {
+		if len(s.free) == slabFree {
+			return
+		}
+		if r != nil {
+			s.free = append(s.free, r)
+		}
+	}
+}
+
+// Recycle implements Recycler.
+func (r *csvReader) Recycle(recs []*Record) { r.slab.recycle(recs) }
 
 // newCSVReader makes a reader; what names the options section in errors.
 func newCSVReader(r io.Reader, source string, opt CSVOptions, what string) (*csvReader, error) {

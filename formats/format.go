@@ -20,6 +20,17 @@ type Reader interface {
 	Read() (*Record, error)
 }
 
+// A Recycler is a Reader that can reuse the memory of records its caller is
+// done with. Recycle hands records back; the reader may return them, cleared
+// and refilled, from later Reads. The caller must not use a recycled record
+// or its Fields slice again, nor have passed either to anything that keeps
+// them (the values themselves may be kept: text is never reused). Recycle
+// is called from the goroutine that calls Read.
+type Recycler interface {
+	Reader
+	Recycle(recs []*Record)
+}
+
 // Writer streams records into one output. Close writes trailers and flushes
 // (it does not close the underlying io.Writer); the first error sticks and is
 // returned by every later call.

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -118,5 +119,49 @@ func TestDump(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// TestCSVRecycle: records handed back to a CSV reader come back cleared
+// and refilled; a record never recycled is never touched again.
+func TestCSVRecycle(t *testing.T) {
+	csv, _ := Builtin().Lookup("csv")
+	rd, err := NewTextReader(csv, strings.NewReader("a;b\n1;2\n3;4\n5;6\n"), "x.csv", "utf-8", Options{CSV: CSVOptions{Delimiter: ";"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, ok := rd.(Recycler)
+	if !ok {
+		t.Fatal("the CSV reader is no Recycler")
+	}
+	first, err := rd.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := rd.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// dirty the record as a careless caller could, then hand it back
+	first.Fields[0].Value = Nested(&Record{})
+	first.Fields[1].Pos.Ref = "/x"
+	first.Pos.Ref = "/y"
+	rc.Recycle([]*Record{first})
+	third, err := rd.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third != first {
+		t.Fatal("the recycled record was not reused")
+	}
+	want := []Field{
+		{Name: "a", Value: String("5"), Pos: Pos{Line: 4, Col: 1}},
+		{Name: "b", Value: String("6"), Pos: Pos{Line: 4, Col: 3}},
+	}
+	if !reflect.DeepEqual(third.Fields, want) || third.Pos != (Pos{Line: 4, Col: 1, Index: 3}) {
+		t.Errorf("reused record = %+v %+v, want %+v", third.Fields, third.Pos, want)
+	}
+	if kept.Text("a") != "3" || kept.Text("b") != "4" || kept.Pos.Line != 3 {
+		t.Errorf("a record not recycled changed: %+v", kept)
 	}
 }

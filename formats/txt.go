@@ -218,6 +218,9 @@ type txtReader struct {
 	slab    recordSlab
 }
 
+// Recycle implements Recycler.
+func (r *txtReader) Recycle(recs []*Record) { r.slab.recycle(recs) }
+
 // Read returns the next record.
 func (r *txtReader) Read() (*Record, error) {
 	if r.err != nil {

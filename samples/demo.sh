@@ -30,10 +30,11 @@ echo "== The Smartstore ⇄ Sage configuration: every module is a pipeline ($dem
 run lint
 echo
 echo "== One ferry run over every inbox (--settle 0: the sample files are complete)"
+touch .demo-start; sleep 1
 run run --settle 0
 echo
 echo "== What it produced"
-find outbox lookups -type f -newer ferry.yaml 2>/dev/null | sort | while read -r f; do printf '%9s  %s\n' "$(wc -c < "$f")" "$f"; done
+find outbox lookups -type f -newer .demo-start 2>/dev/null | sort | while read -r f; do printf '%9s  %s\n' "$(wc -c < "$f")" "$f"; done
 echo
 for f in $(find outbox/sage -name '*.csv' 2>/dev/null | sort | head -n 3); do show "$f" cp1252; done
 for f in $(find outbox/smartstore -name '*.csv' 2>/dev/null | sort | head -n 3); do show "$f" utf8; done

@@ -20,18 +20,32 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 		}
 		return f.Value, f.Pos, nil
 	}
-	x, err := p.eval(r, st.ev)
-	if err != nil {
-		return formats.Null, r.Pos, err
+	var v formats.Value
+	var src *formats.Field
+	ok := false
+	if p.native != nil {
+		// Straight to a Value: going through p.eval would box it in an
+		// interface (one allocation per field and record) only to unbox it.
+		v, src, ok = p.native(r)
 	}
-	v, err := fromExpr(x)
-	if err != nil {
-		return formats.Null, r.Pos, err
+	if !ok {
+		x, err := p.eval(r, st.ev)
+		if err != nil {
+			return formats.Null, r.Pos, err
+		}
+		if v, err = fromExpr(x); err != nil {
+			return formats.Null, r.Pos, err
+		}
 	}
 	pos := r.Pos
 	if len(p.fields) == 1 {
-		if f := r.Field(p.fields[0]); f != nil {
-			pos = f.Pos
+		switch {
+		case ok && src != nil:
+			pos = src.Pos // the one field the shortcut read: p.fields[0]
+		default:
+			if f := r.Field(p.fields[0]); f != nil {
+				pos = f.Pos
+			}
 		}
 	}
 	return v, pos, nil

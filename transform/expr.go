@@ -37,6 +37,9 @@ type program struct {
 	// native evaluates common shapes in plain Go (native.go); nil = VM only.
 	native native
 	types  []string // declared type of each of fields, "" = untyped
+	// needs says, for each of fields, which part of a nested value the
+	// expression reads (needs.go); nil = all of it.
+	needs []*need
 }
 
 // compiler compiles expressions of one pipeline with the shared function
@@ -95,12 +98,14 @@ func (c *compiler) compile(src string) (*program, error) {
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
 	ast.Walk(&root, v)
+	needs := fieldNeeds(root)
 	for _, name := range v.names {
 		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
 			continue
 		}
 		p.fields = append(p.fields, name)
 		p.types = append(p.types, c.types[name])
+		p.needs = append(p.needs, needs[name])
 	}
 	p.allEnv = v.dynamic
 	return p, nil
@@ -236,7 +241,7 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 		return v, nil
 	}
 	if p.native != nil {
-		if v, ok := p.native(rec); ok {
+		if v, _, ok := p.native(rec); ok {
 			return v, nil
 		}
 	}
@@ -268,7 +273,7 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 				e[name] = x
 				continue
 			}
-			e[name] = toExpr(v)
+			e[name] = toExprNeed(v, p.needs[i])
 		}
 	}
 	return ev.vm.Run(p.prog, map[string]any(e))

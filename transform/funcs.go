@@ -119,9 +119,15 @@ type spec struct {
 }
 
 func (s spec) option() expr.Option {
+	return expr.Function(s.name, s.guarded(), s.types...)
+}
+
+// guarded is the function as expressions and templates call it: the
+// argument count checked, a panic turned into an error naming it.
+func (s spec) guarded() func(a ...any) (any, error) {
 	lo, hi := arity(s.types)
 	name, call := s.name, s.call
-	return expr.Function(name, func(a ...any) (out any, err error) {
+	return func(a ...any) (out any, err error) {
 		if len(a) < lo || (hi >= 0 && len(a) > hi) {
 			return nil, errf(name, "%s: wrong number of arguments (%d)", name, len(a))
 		}
@@ -131,7 +137,7 @@ func (s spec) option() expr.Option {
 			}
 		}()
 		return call(a)
-	}, s.types...)
+	}
 }
 
 // arity returns the smallest and largest argument count of the signatures;

@@ -14,7 +14,10 @@ import (
 // when a value is not what the shortcut assumes (a number where text was
 // expected …); the VM then evaluates the expression as usual, so results
 // and errors never depend on the shortcut.
-type native func(r *formats.Record) (v formats.Value, ok bool)
+//
+// src is the top-level field the value was read from (nil for constants):
+// evalField takes the position from it instead of looking the field up again.
+type native func(r *formats.Record) (v formats.Value, src *formats.Field, ok bool)
 
 // nativeFor recognises, in the parsed source of an expression:
 //
@@ -37,7 +40,7 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 	switch t := n.(type) {
 	case *ast.StringNode:
 		v := formats.String(t.Value)
-		return func(*formats.Record) (formats.Value, bool) { return v, true }
+		return func(*formats.Record) (formats.Value, *formats.Field, bool) { return v, nil, true }
 	case *ast.BuiltinNode:
 		if overridden[t.Name] {
 			return nil
@@ -59,6 +62,34 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			f := map[string]func(string) string{"trim": strings.TrimSpace, "upper": strings.ToUpper, "lower": strings.ToLower}[t.Name]
 			return textFunc(field, f)
 		}
+	case *ast.MemberNode:
+		return memberChain(t)
+	case *ast.BinaryNode:
+		// A.b.c ?? "text": the chain's text, or the text where it is null
+		if t.Operator != "??" {
+			return nil
+		}
+		lit, ok := t.Right.(*ast.StringNode)
+		if !ok {
+			return nil
+		}
+		var left native
+		if name, ok := identName(t.Left); ok {
+			left = fieldScalar(name)
+		} else if m, ok := t.Left.(*ast.MemberNode); ok {
+			left = memberChain(m)
+		}
+		if left == nil {
+			return nil
+		}
+		alt := formats.String(lit.Value)
+		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+			v, src, ok := left(r)
+			if ok && v.IsNull() {
+				return alt, src, true
+			}
+			return v, src, ok
+		}
 	case *ast.ConditionalNode:
 		cond, ok := t.Cond.(*ast.BinaryNode)
 		if !ok || (cond.Operator != "==" && cond.Operator != "!=") {
@@ -74,28 +105,104 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			return nil
 		}
 		want := cond.Operator == "=="
-		return func(r *formats.Record) (formats.Value, bool) {
+		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 			f := r.Field(field)
 			if f == nil || f.Value.Kind() != formats.KindString {
-				return formats.Null, false
+				return formats.Null, nil, false
 			}
+			pick := no
 			if (f.Value.Text() == lit.Value) == want {
-				return yes(r)
+				pick = yes
 			}
-			return no(r)
+			v, src, ok := pick(r)
+			if src == nil {
+				src = f // a constant branch: the value comes from the condition's field
+			}
+			return v, src, ok
 		}
 	}
 	return nil
 }
 
+// memberChain reads A.b.c (constant keys, no ?.) through nested records.
+// Only text, null and true/false come out this way: they convert to the
+// VM and back unchanged. Numbers (the VM reads them as decimals and writes
+// them back in its own form), nested values, a missing key and a step into
+// something that is not a record are left to the VM.
+func memberChain(m *ast.MemberNode) native {
+	var keys []string
+	var n ast.Node = m
+	for {
+		mn, ok := n.(*ast.MemberNode)
+		if !ok {
+			break
+		}
+		key, ok := mn.Property.(*ast.StringNode)
+		if !ok || mn.Optional || mn.Method {
+			return nil
+		}
+		keys = append(keys, key.Value)
+		n = mn.Node
+	}
+	root, ok := identName(n)
+	if !ok {
+		return nil
+	}
+	for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+		keys[i], keys[j] = keys[j], keys[i]
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		f := r.Field(root)
+		if f == nil {
+			return formats.Null, nil, false
+		}
+		v := f.Value
+		for _, k := range keys {
+			rec := v.Record()
+			if rec == nil {
+				return formats.Null, nil, false
+			}
+			// the last field of the name, as the VM's map of the record has it
+			i := len(rec.Fields) - 1
+			for i >= 0 && rec.Fields[i].Name != k {
+				i--
+			}
+			if i < 0 {
+				return formats.Null, nil, false
+			}
+			v = rec.Fields[i].Value
+		}
+		switch v.Kind() {
+		case formats.KindString, formats.KindNull, formats.KindBool:
+			return v, f, true
+		}
+		return formats.Null, nil, false
+	}
+}
+
+// fieldScalar reads a top-level field that holds text, null or true/false.
+func fieldScalar(name string) native {
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		f := r.Field(name)
+		if f == nil {
+			return formats.Null, nil, false
+		}
+		switch f.Value.Kind() {
+		case formats.KindString, formats.KindNull, formats.KindBool:
+			return f.Value, f, true
+		}
+		return formats.Null, nil, false
+	}
+}
+
 // textFunc applies fn to a text field.
 func textFunc(field string, fn func(string) string) native {
-	return func(r *formats.Record) (formats.Value, bool) {
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 		f := r.Field(field)
 		if f == nil || f.Value.Kind() != formats.KindString {
-			return formats.Null, false
+			return formats.Null, nil, false
 		}
-		return formats.String(fn(f.Value.Text())), true
+		return formats.String(fn(f.Value.Text())), f, true
 	}
 }
 

@@ -26,6 +26,39 @@ type Step interface {
 // Emit passes a record to the rest of the pipeline.
 type Emit func(*formats.Record) error
 
+// inputCopier is a step whose Apply builds new records from its input and
+// emits only those: it never keeps the input record, never passes it or its
+// Fields slice on, and never changes it (the values it copies are kept
+// only as values). After such a step's Apply returned without an error,
+// nothing refers to the input record any more.
+type inputCopier interface{ copiesInput() }
+
+// recyclesInput reports whether the records read can go back to the reader
+// once the first step is done with them: the first step is an inputCopier.
+// Errors are the exception (the record may be handed to RunOptions.Rejected),
+// so Run recycles only records whose first step returned nil.
+func (p *Pipeline) recyclesInput() bool {
+	if len(p.steps) == 0 {
+		return false // the records themselves go to the outputs
+	}
+	_, ok := p.steps[0].Step.(inputCopier)
+	return ok
+}
+
+// recyclesOutput reports whether the records of the last step can be
+// reused once they are written: the last step is a map (its records are
+// its own, from its slab), there is exactly one output and it has no steps
+// of its own (the map's records go straight to the writer, each once), and
+// nothing else sees them (no preview). The formats' writers do not keep a
+// record after Write returns.
+func (p *Pipeline) recyclesOutput(opt RunOptions) bool {
+	if len(p.steps) == 0 || len(p.outputs) != 1 || len(p.outputs[0].steps) > 0 || opt.Output != nil {
+		return false
+	}
+	_, ok := p.steps[len(p.steps)-1].Step.(*mapStep)
+	return ok
+}
+
 // Flusher is a step that holds records back until the end of the file.
 type Flusher interface {
 	Flush(ctx context.Context, st *RunState, emit Emit) error
@@ -249,6 +282,11 @@ type RunState struct {
 	// recordErr is the run's on_error handling of one bad record; nil
 	// outside Run (RecordError then returns the error as it is).
 	recordErr func(rec *formats.Record, err error) error
+	// written brings back the records the write-ahead has written, for
+	// reuse by the step named in writtenBy (the last step; see
+	// Pipeline.recyclesOutput); nil: records are not reused.
+	written   <-chan []*formats.Record
+	writtenBy Step
 }
 
 // Warn reports something a step changed or noticed without refusing the

@@ -13,7 +13,41 @@ import (
 const (
 	prefetchBatch = 128
 	prefetchDepth = 4
+	// prefetchWeight ends a batch early when its records hold this many
+	// fields, nested ones included: 128 flat CSV rows stay one batch, but
+	// a batch of orders with their addresses and positions (some 200
+	// fields each) is cut at about 20, so that the read-ahead does not keep
+	// megabytes alive (which the GC would scan over and over).
+	prefetchWeight = 4096
 )
+
+// weight counts the fields of rec, nested records and lists included.
+func weight(rec *formats.Record) int {
+	if rec == nil {
+		return 1
+	}
+	n := len(rec.Fields)
+	for i := range rec.Fields {
+		if k := rec.Fields[i].Value.Kind(); k == formats.KindRecord || k == formats.KindList {
+			n += valueWeight(rec.Fields[i].Value)
+		}
+	}
+	return n
+}
+
+func valueWeight(v formats.Value) int {
+	switch v.Kind() {
+	case formats.KindRecord:
+		return weight(v.Record())
+	case formats.KindList:
+		n := 0
+		for _, e := range v.List() {
+			n += 1 + valueWeight(e)
+		}
+		return n
+	}
+	return 0
+}
 
 // readResult is one Read's outcome.
 type readResult struct {
@@ -31,6 +65,11 @@ type prefetcher struct {
 	cur     []readResult
 	stop    context.CancelFunc
 	final   *readResult
+
+	// Records the pipeline is done with go back to a formats.Recycler in
+	// batches (nil recycled: the reader is none).
+	recycled chan []*formats.Record
+	done     []*formats.Record
 }
 
 // newPrefetcher starts reading r ahead. Call close when done (also after an
@@ -38,14 +77,27 @@ type prefetcher struct {
 func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{batches: make(chan []readResult, prefetchDepth), stop: cancel}
+	rc, _ := r.(formats.Recycler)
+	if rc != nil {
+		p.recycled = make(chan []*formats.Record, prefetchDepth)
+	}
 	go func() {
 		defer close(p.batches)
 		batch := make([]readResult, 0, prefetchBatch)
+		w := 0
 		for {
+			if len(batch) == 0 && rc != nil {
+				select {
+				case recs := <-p.recycled:
+					rc.Recycle(recs)
+				default:
+				}
+			}
 			rec, err := r.Read()
 			batch = append(batch, readResult{rec, err})
+			w += weight(rec)
 			final := err != nil && !formats.RecordOnly(err)
-			if len(batch) == prefetchBatch || final {
+			if len(batch) == prefetchBatch || w >= prefetchWeight || final {
 				select {
 				case p.batches <- batch:
 				case <-ctx.Done():
@@ -55,6 +107,7 @@ func newPrefetcher(ctx context.Context, r formats.Reader) *prefetcher {
 					return
 				}
 				batch = make([]readResult, 0, prefetchBatch)
+				w = 0
 			}
 		}
 	}()
@@ -78,9 +131,34 @@ func (p *prefetcher) Read() (*formats.Record, error) {
 	p.cur[0] = readResult{}
 	p.cur = p.cur[1:]
 	if r.err != nil && !formats.RecordOnly(r.err) {
-		p.final = &r
+		final := r // a copy: taking r's address would move every r to the heap
+		p.final = &final
 	}
 	return r.rec, r.err
+}
+
+// release hands a record back to the reader for reuse, if it is a
+// formats.Recycler. The caller guarantees that nothing refers to rec or
+// its Fields slice any more (see Pipeline.recyclesInput).
+func (p *prefetcher) release(rec *formats.Record) {
+	if p.recycled == nil {
+		return
+	}
+	if p.done == nil {
+		p.done = make([]*formats.Record, 0, prefetchBatch)
+	}
+	p.done = append(p.done, rec)
+	if len(p.done) < prefetchBatch {
+		return
+	}
+	select {
+	case p.recycled <- p.done:
+		p.done = nil
+	default:
+		// the reader has enough spare records: let these go to the GC
+		clear(p.done)
+		p.done = p.done[:0]
+	}
 }
 
 // close stops the read-ahead. It does not wait: a goroutine blocked in a

@@ -87,6 +87,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	// preview (opt.Output) receives them here.
 	wa := newWriteAhead(ws, src.Path)
 	defer wa.stop()
+	if p.recyclesOutput(opt) {
+		st.written, st.writtenBy = wa.recycleWritten(), p.steps[len(p.steps)-1].Step
+	}
 	var recordFailed func(rec *formats.Record, err error) error
 	handleWriteFailures := func() error {
 		for _, f := range wa.takeFailures() {
@@ -220,6 +223,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 
 	pf := newPrefetcher(ctx, in)
 	defer pf.close()
+	recycle := p.recyclesInput()
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -241,6 +245,8 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			if stop := recordFailed(rec, err); stop != nil {
 				return st.Stats, fileError(src.Path, errs, stop)
 			}
+		} else if recycle {
+			pf.release(rec)
 		}
 	}
 	// Held-back records come out of the pipeline's steps first, then out

@@ -35,11 +35,23 @@ func newMapStep(sc *stepContext) (Step, error) {
 type recordSlab struct {
 	recs   []formats.Record
 	fields []formats.Field
+	free   []*formats.Record // written records back for reuse
 }
 
 const slabRecords = 64
 
+// next returns a record with nfields fields; the caller sets every field
+// and the position (a reused record still holds its old ones).
 func (s *recordSlab) next(nfields int) *formats.Record {
+	for len(s.free) > 0 {
+		r := s.free[len(s.free)-1]
+		s.free[len(s.free)-1] = nil
+		s.free = s.free[:len(s.free)-1]
+		if cap(r.Fields) >= nfields {
+			r.Fields = r.Fields[:nfields:nfields]
+			return r
+		}
+	}
 	if len(s.recs) == 0 {
 		s.recs = make([]formats.Record, slabRecords)
 		s.fields = make([]formats.Field, slabRecords*nfields)
@@ -51,8 +63,18 @@ func (s *recordSlab) next(nfields int) *formats.Record {
 	return r
 }
 
+// copiesInput marks map (and set, which embeds it) as a step that builds new
+// records and never keeps or changes its input (see recyclesInput).
+func (m *mapStep) copiesInput() {}
+
 func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	slab := st.StateFor(m.index, func() any { return &recordSlab{} }).(*recordSlab)
+	if len(slab.free) == 0 && st.written != nil && st.writtenBy == Step(m) {
+		select {
+		case slab.free = <-st.written: // written: nothing refers to them any more
+		default:
+		}
+	}
 	out := slab.next(len(m.names))
 	out.Pos = r.Pos
 	for i, p := range m.progs {
@@ -118,6 +140,10 @@ func newDropStep(sc *stepContext) (Step, error) {
 	}
 	return d, nil
 }
+
+// copiesInput marks drop as a step that builds new records and never keeps
+// or changes its input (see recyclesInput).
+func (d *dropStep) copiesInput() {}
 
 func (d *dropStep) Apply(_ context.Context, _ *RunState, r *formats.Record, emit Emit) error {
 	out := &formats.Record{Fields: make([]formats.Field, 0, len(r.Fields)), Pos: r.Pos}

@@ -60,19 +60,7 @@ func renderFuncs(fns *Functions) map[string]any {
 		if !want[s.name] {
 			continue
 		}
-		lo, hi := arity(s.types)
-		name, call := s.name, s.call
-		m[name] = func(a ...any) (out any, err error) {
-			if len(a) < lo || (hi >= 0 && len(a) > hi) {
-				return nil, errf(name, "%s: wrong number of arguments (%d)", name, len(a))
-			}
-			defer func() {
-				if r := recover(); r != nil {
-					out, err = nil, errf(name, "%s: internal error: %v", name, r)
-				}
-			}()
-			return call(a)
-		}
+		m[s.name] = s.guarded()
 	}
 	return m
 }

@@ -22,6 +22,10 @@ type writeAhead struct {
 	done  chan struct{}
 	abort atomic.Bool
 
+	// recycled carries written records back for reuse (recycleWritten);
+	// nil: records are not handed back.
+	recycled chan []*formats.Record
+
 	mu       sync.Mutex
 	failures []writeFailure
 	written  int // records written; read after done
@@ -56,10 +60,17 @@ func (wa *writeAhead) loop() {
 		if fatal || wa.abort.Load() {
 			continue // drain: the run stops or fails anyway
 		}
+		var done []*formats.Record
+		if wa.recycled != nil {
+			done = make([]*formats.Record, 0, len(batch))
+		}
 		for _, j := range batch {
 			err := wa.ws.write(j.o, j.oi, j.rel, j.rec, j.src)
 			if err == nil {
 				wa.written++
+				if done != nil {
+					done = append(done, j.rec)
+				}
 				continue
 			}
 			if de := formats.AsDataError(err); de != nil && de.File == "" {
@@ -73,7 +84,21 @@ func (wa *writeAhead) loop() {
 				break
 			}
 		}
+		if len(done) > 0 {
+			select {
+			case wa.recycled <- done:
+			default: // the steps have enough spare records
+			}
+		}
 	}
+}
+
+// recycleWritten makes the writer hand back every record it wrote without
+// an error, in batches. Call it before the first add, and only when each
+// record is added once and nothing else keeps it (Pipeline.recyclesOutput).
+func (wa *writeAhead) recycleWritten() <-chan []*formats.Record {
+	wa.recycled = make(chan []*formats.Record, 4)
+	return wa.recycled
 }
 
 // add queues one record for one output; it blocks when the writer is
