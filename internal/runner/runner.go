@@ -418,7 +418,7 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
-	report := Report(cl.Name, runErr)
+	report := ReportIn(r.reportLanguage(), cl.Name, runErr)
 	// A report without its input beside it is left by a crash between
 	// writing the report and moving the input: it is replaced.
 	reportPath := filepath.Join(dir, name+".error.txt")
@@ -455,17 +455,13 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Die Datei %s wurde nicht noch einmal verarbeitet: derselbe Inhalt wurde schon am %s verarbeitet (Journal-Eintrag %d, Datei %s).\n",
-		cl.Name, first.EndedAt.In(r.location()).Format("02.01.2006 15:04:05"), first.ID, filepath.Base(first.Original))
-	if len(first.Outputs) > 0 {
-		b.WriteString("Die Ausgabedateien von damals:\n")
-		for _, o := range first.Outputs {
-			b.WriteString("  " + o.Path + "\n")
-		}
+	outs := make([]string, len(first.Outputs))
+	for i, o := range first.Outputs {
+		outs[i] = o.Path
 	}
+	note := DuplicateNote(r.reportLanguage(), cl.Name, first.ID, filepath.Base(first.Original), first.EndedAt, r.location(), outs)
 	notePath := filepath.Join(dir, name+".duplicate.txt")
-	if err := writeFile(notePath, []byte(b.String())); err != nil {
+	if err := writeFile(notePath, []byte(note)); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
 	}
 	if err := r.crash("noted"); err != nil {
@@ -572,42 +568,6 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	return f.Commit()
-}
-
-// Report is the text of an error report (<name>.error.txt): a short German
-// summary in plain words, then one line per problem as the pipeline
-// reported it.
-func Report(name string, err error) string {
-	var b strings.Builder
-	var fe *transform.FileError
-	if errors.As(err, &fe) {
-		n := len(fe.Errors)
-		records := true
-		for _, e := range fe.Errors {
-			if de := formats.AsDataError(e); de == nil || de.Pos.Line == 0 {
-				records = false
-			}
-		}
-		what := fmt.Sprintf("%d Fehler", n)
-		switch {
-		case records && n == 1:
-			what = "1 fehlerhafter Datensatz"
-		case records:
-			what = fmt.Sprintf("%d fehlerhafte Datensätze", n)
-		}
-		if fe.More {
-			what = "mehr als " + what
-		}
-		fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: %s. Nichts wurde geschrieben.\n", name, what)
-		b.WriteString("Bitte die Datei korrigieren und erneut in den Eingangsordner legen.\n\n")
-		b.WriteString(fe.Error())
-		b.WriteString("\n")
-		return b.String()
-	}
-	fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: ein Fehler beim Lesen oder Schreiben. Nichts wurde geschrieben.\n\n", name)
-	b.WriteString(err.Error())
-	b.WriteString("\n")
-	return b.String()
 }
 
 func (r *Runner) logResult(res Result) {
