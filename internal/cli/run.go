@@ -33,6 +33,8 @@ archive/<pipeline>/<date>/; a file that fails moves to error/<pipeline>/ with a
 <name>.error.txt report beside it, and nothing of it is written. A file whose
 content was already processed is archived as a duplicate with a note.
 Whatever an interrupted earlier run left unfinished is finished or undone first.
+With archive_keep in ferry.yaml (e.g. 90d), archive folders of older days are
+deleted (each one is listed); the error folder is never cleaned.
 
 Exit codes: 0 every file succeeded (or there was none), 1 a file failed (see the
 error folder), 2 configuration error.`,
@@ -80,6 +82,14 @@ error folder), 2 configuration error.`,
 			}
 			if rerr != nil {
 				return failed(rerr)
+			}
+			pruned, perr := r.PruneArchive(ctx)
+			for _, p := range pruned {
+				fmt.Fprintf(c.Stdout, "deleted    %s (archived more than %d days ago; archive_keep)\n", rel(p.Path), int(proj.ArchiveKeep/(24*time.Hour)))
+			}
+			if perr != nil {
+				// Old archives left in place harm no file: warn, go on.
+				fmt.Fprintln(c.Stderr, "ferry: warning:", perr)
 			}
 			sum, err := r.RunOnce(ctx, pipelines)
 			for _, res := range sum.Results {

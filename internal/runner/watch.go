@@ -54,6 +54,9 @@ type WatchOptions struct {
 	// settle time, even without a wake-up. Default time.After; tests
 	// inject their clock.
 	After func(d time.Duration) <-chan time.Time
+	// Prune delivers when the archive retention is due again (after the
+	// one at the start); default every 24 hours. See PruneArchive.
+	Prune <-chan time.Time
 
 	// handled, when set, receives a value after each wake-up or timer was
 	// handled (tests synchronise on it).
@@ -84,6 +87,13 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 	after := opt.After
 	if after == nil {
 		after = time.After
+	}
+	r.pruneLogged(ctx)
+	prune := opt.Prune
+	if prune == nil {
+		daily := time.NewTicker(24 * time.Hour)
+		defer daily.Stop()
+		prune = daily.C
 	}
 	e, err := r.newEngine(nil)
 	if err != nil {
@@ -214,6 +224,9 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			handled()
 		case <-opt.Reload:
 			reload(true)
+			handled()
+		case <-prune:
+			e.r.pruneLogged(ctx)
 			handled()
 		case jobs <- j:
 			e.pop(j)
