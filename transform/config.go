@@ -115,6 +115,9 @@ type OutputConfig struct {
 	Options       map[string]any `yaml:"options"`
 	Transliterate string         `yaml:"transliterate"`
 	When          string         `yaml:"when"`
+	// Steps shape the records of this output only: they run after the
+	// pipeline's steps, on the output's own copy of each record.
+	Steps []StepConfig `yaml:"steps"`
 
 	// Resolved by Load.
 	OutboxPath string          `yaml:"-"`

@@ -89,6 +89,8 @@ type output struct {
 	name     *template
 	when     *program
 	translit map[rune]string
+	// steps are the output's own steps (outputs[].steps).
+	steps []compiledStep
 }
 
 func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry) (*output, error) {

@@ -68,36 +68,53 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	}
 	p.fns = fns
 	c := newCompiler(fns, pc.Fields)
-	for i, sc := range pc.Steps {
-		path := []string{"steps", fmt.Sprint(i), sc.Kind}
-		build, ok := stepKinds[sc.Kind]
-		if !ok {
-			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
-			continue
-		}
-		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables, index: i})
-		if err != nil {
-			errs = append(errs, asConfigErrors(pc, path, err)...)
-			continue
-		}
-		label := fmt.Sprintf("steps[%d] (%s)", i, sc.Kind)
-		if sc.Name != "" {
-			label = fmt.Sprintf("step %q", sc.Name)
-		}
-		p.steps = append(p.steps, compiledStep{Step: st, kind: sc.Kind, name: label})
-	}
+	next := 0 // step indexes are unique across the pipeline and its outputs
+	steps, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next)
+	errs = append(errs, serrs...)
+	p.steps = steps
 	for i := range pc.Outputs {
 		o, err := compileOutput(pc, i, c, p.reg)
 		if err != nil {
 			errs = append(errs, asConfigErrors(pc, []string{"outputs", fmt.Sprint(i)}, err)...)
 			continue
 		}
+		at := []string{"outputs", fmt.Sprint(i)}
+		o.steps, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next)
+		errs = append(errs, serrs...)
 		p.outputs = append(p.outputs, o)
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return p, nil
+}
+
+// compileSteps compiles a list of steps: the pipeline's (prefix nil) or
+// an output's own (prefix outputs.N). next numbers the steps across the
+// whole pipeline: the number keys a step's per-file state.
+func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int) ([]compiledStep, ConfigErrors) {
+	var errs ConfigErrors
+	var steps []compiledStep
+	for i, sc := range cfgs {
+		path := append(append([]string{}, prefix...), "steps", fmt.Sprint(i), sc.Kind)
+		build, ok := stepKinds[sc.Kind]
+		if !ok {
+			errs = append(errs, pc.errorAt(path, fmt.Sprintf("unknown step %q", sc.Kind)))
+			continue
+		}
+		st, err := build(&stepContext{pc: pc, path: path, node: sc.Raw, c: c, proj: proj, tables: tables, index: *next})
+		*next++
+		if err != nil {
+			errs = append(errs, asConfigErrors(pc, path, err)...)
+			continue
+		}
+		name := fmt.Sprintf("%ssteps[%d] (%s)", label, i, sc.Kind)
+		if sc.Name != "" {
+			name = fmt.Sprintf("step %q", sc.Name)
+		}
+		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
+	}
+	return steps, errs
 }
 
 // stepContext is what a step constructor gets.
@@ -177,6 +194,7 @@ func asConfigErrors(pc *PipelineConfig, path []string, err error) ConfigErrors {
 
 // stepKinds maps a step kind to its constructor.
 var stepKinds = map[string]func(*stepContext) (Step, error){
+	"assign":   newAssignStep,
 	"dedupe":   newDedupeStep,
 	"drop":     newDropStep,
 	"explode":  newExplodeStep,

@@ -96,6 +96,36 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 		return nil
 	}
+	// deliver names the output file of rec and hands it to the writer.
+	deliver := func(i int, rec *formats.Record) error {
+		if failing {
+			return nil
+		}
+		o := p.outputs[i]
+		rel := static[i]
+		if !o.name.static {
+			var err error
+			if rel, err = o.name.fileName(rec, st.ev); err != nil {
+				return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
+			}
+		}
+		if opt.Output != nil {
+			if err := opt.Output(i, rel, rec); err != nil {
+				return err
+			}
+			st.Stats.Out++
+			return nil
+		}
+		wa.add(o, i, rel, rec)
+		return handleWriteFailures()
+	}
+	// outEmits[i] feeds output i: through its own steps (on a copy of the
+	// record, which the other outputs and the writer may still hold), or
+	// straight to deliver.
+	outEmits := make([][]Emit, len(p.outputs))
+	for i, o := range p.outputs {
+		outEmits[i] = chain(ctx, st, o.steps, func(r *formats.Record) error { return deliver(i, r) })
+	}
 	write := func(rec *formats.Record) error {
 		if failing {
 			return nil // the file fails anyway; keep checking, write nothing
@@ -114,31 +144,20 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 					continue
 				}
 			}
-			rel := static[i]
-			if !o.name.static {
-				var err error
-				if rel, err = o.name.fileName(rec, st.ev); err != nil {
-					return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
-				}
-			}
-			if opt.Output != nil {
-				if err := opt.Output(i, rel, rec); err != nil {
+			if len(o.steps) == 0 {
+				if err := deliver(i, rec); err != nil {
 					return err
 				}
-				st.Stats.Out++
 				continue
 			}
-			wa.add(o, i, rel, rec)
+			if err := outEmits[i][0](rec.Clone()); err != nil {
+				return err
+			}
 		}
-		return handleWriteFailures()
+		return nil
 	}
 	// emits[i] feeds step i; emits[len(steps)] writes.
-	emits := make([]Emit, len(p.steps)+1)
-	emits[len(p.steps)] = write
-	for i := len(p.steps) - 1; i >= 0; i-- {
-		step, next := p.steps[i], emits[i+1]
-		emits[i] = func(r *formats.Record) error { return step.Apply(ctx, st, r, next) }
-	}
+	emits := chain(ctx, st, p.steps, write)
 
 	// recordFailed handles one bad record; it returns a non-nil error when
 	// the run must stop.
@@ -191,13 +210,14 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			}
 		}
 	}
-	for i, s := range p.steps {
-		if f, ok := s.Step.(Flusher); ok {
-			if err := f.Flush(ctx, st, emits[i+1]); err != nil {
-				if stop := recordFailed(nil, err); stop != nil {
-					return st.Stats, fileError(src.Path, errs, stop)
-				}
-			}
+	// Held-back records come out of the pipeline's steps first, then out
+	// of each output's own steps.
+	if stop := flush(ctx, st, p.steps, emits, recordFailed); stop != nil {
+		return st.Stats, fileError(src.Path, errs, stop)
+	}
+	for i, o := range p.outputs {
+		if stop := flush(ctx, st, o.steps, outEmits[i], recordFailed); stop != nil {
+			return st.Stats, fileError(src.Path, errs, stop)
 		}
 	}
 	wa.finish()
@@ -214,10 +234,60 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	if st.Stats.In == 0 {
 		return st.Stats, &FileError{File: src.Path, Errors: []error{&formats.DataError{File: src.Path, Err: ErrNoRecords, Msg: ErrNoRecords.Error()}}}
 	}
+	if opt.Output == nil { // a preview keeps nothing
+		if err := p.persist(st, sink); err != nil {
+			return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
+		}
+	}
 	for _, f := range ws.order {
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
 	return st.Stats, nil
+}
+
+// persist lets every step that keeps files of its own (Persister) write
+// them into the run's sink, after the outputs.
+func (p *Pipeline) persist(st *RunState, sink Sink) error {
+	steps := p.steps
+	for _, o := range p.outputs {
+		steps = append(steps[:len(steps):len(steps)], o.steps...)
+	}
+	for _, s := range steps {
+		if ps, ok := s.Step.(Persister); ok {
+			if err := ps.Persist(st, sink); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// chain links steps: the result's element i feeds step i, the last one
+// (index len(steps)) is end.
+func chain(ctx context.Context, st *RunState, steps []compiledStep, end Emit) []Emit {
+	emits := make([]Emit, len(steps)+1)
+	emits[len(steps)] = end
+	for i := len(steps) - 1; i >= 0; i-- {
+		step, next := steps[i], emits[i+1]
+		emits[i] = func(r *formats.Record) error { return step.Apply(ctx, st, r, next) }
+	}
+	return emits
+}
+
+// flush ends the file for every step that holds records back, in order,
+// so that what one step releases still passes the steps after it. It
+// returns the error that stops the run, if any.
+func flush(ctx context.Context, st *RunState, steps []compiledStep, emits []Emit, failed func(*formats.Record, error) error) error {
+	for i, s := range steps {
+		if f, ok := s.Step.(Flusher); ok {
+			if err := f.Flush(ctx, st, emits[i+1]); err != nil {
+				if stop := failed(nil, err); stop != nil {
+					return stop
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // fileError adds the error that stopped a run to the record errors so far.

@@ -23,6 +23,8 @@ type StepExample struct {
 	Format string            // input format, default csv
 	Input  string            // the input file
 	Files  map[string]string // extra files (lookup tables), relative to the configuration folder
+	Tables string            // YAML of the pipeline's tables: section, if it needs one
+	After  map[string]string // files the run writes besides the output (a table an assign step extends)
 	Output string            // the expected CSV output
 	Error  string            // or: a text the failure report must contain
 }
@@ -87,6 +89,20 @@ func StepDocs() []StepDoc {
     keys: {Zahlungsmethode: Zahlungsmethode}
     fields: {Zahlungsart: Zahlungsart, Zahlungsziel: Ziel}`,
 				Output: "Bestellung;Zahlungsmethode;Zahlungsart;Zahlungsziel\n5012;Payments.PayPal;PP;0\n5013;Payments.Prepayment;VK;7\n"}},
+		{Kind: "assign", Summary: "Gives each key a number from a range, the same number every time: a key in the table keeps its number, a new key gets the next free one. The new rows are appended to the table file, committed together with the run's outputs; runs that assign from one table never overlap.",
+			Options: "table: a declared CSV table with two columns, the key and the number\nkey: field or expression whose value is the key\ninto: field that gets the number\ncolumn: the table's number column (default: into)\nrange: {from, to}: the numbers that may be given out\nnew_flag: field set to true for a number given out in this run",
+			Example: StepExample{Input: "Bestellung;CustomerId;Name\n5012;871;Anna Müller\n5013;902;Bernd Schulz\n5014;871;Anna Müller\n",
+				Files:  map[string]string{"lookups/kundennummern.csv": "CustomerId;Kundennummer\n871;10007\n12;90001\n"},
+				Tables: "\nkundennummern: {file: lookups/kundennummern.csv, key: [CustomerId]}",
+				Steps: `
+- assign:
+    table: kundennummern
+    key: CustomerId
+    into: Kundennummer
+    range: {from: 10000, to: 19999}
+    new_flag: Neu`,
+				Output: "Bestellung;CustomerId;Name;Kundennummer;Neu\n5012;871;Anna Müller;10007;false\n5013;902;Bernd Schulz;10008;true\n5014;871;Anna Müller;10007;false\n",
+				After:  map[string]string{"lookups/kundennummern.csv": "CustomerId;Kundennummer\n871;10007\n12;90001\n902;10008\n"}}},
 		{Kind: "validate", Summary: "Checks every record against a JSON Schema (inline or a file) and/or rules; a violation names the field, its position and the rule in plain words.",
 			Options: "schema: a JSON Schema, inline or a file (.json/.yaml)\nrules: list of {check: expression that must be true, message: text with ${…} parts, field: the field to name}",
 			Example: StepExample{Input: artikel, Steps: `
@@ -147,14 +163,29 @@ func StepsMarkdown() string {
 		for _, name := range names {
 			fmt.Fprintf(&b, "`%s`:\n\n```\n%s\n```\n\n", name, strings.TrimRight(ex.Files[name], "\n"))
 		}
+		if ex.Tables != "" {
+			fmt.Fprintf(&b, "Pipeline tables:\n\n```yaml\ntables:%s\n```\n\n", indent(ex.Tables))
+		}
 		fmt.Fprintf(&b, "Steps:\n\n```yaml\nsteps:%s\n```\n\n", indent(ex.Steps))
 		if ex.Error != "" {
 			fmt.Fprintf(&b, "The file fails; the report says:\n\n```\n…%s\n```\n\n", ex.Error)
 		} else {
 			fmt.Fprintf(&b, "Output:\n\n```\n%s\n```\n\n", strings.TrimRight(ex.Output, "\n"))
 		}
+		for _, name := range sortedKeys(ex.After) {
+			fmt.Fprintf(&b, "`%s` afterwards (committed with the output):\n\n```\n%s\n```\n\n", name, strings.TrimRight(ex.After[name], "\n"))
+		}
 	}
 	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 func indent(s string) string {

@@ -12,6 +12,13 @@ import (
 
 // TestStepDocs runs the example of every step kind and keeps docs/steps.md
 // in step with StepDocs.
+func tablesYAML(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\ntables:" + indent(s)
+}
+
 func TestStepDocs(t *testing.T) {
 	documented := map[string]bool{}
 	for _, d := range StepDocs() {
@@ -22,7 +29,7 @@ func TestStepDocs(t *testing.T) {
 			if format == "" {
 				format = "csv"
 			}
-			files := map[string]string{"p.yaml": "name: example\ninput: {inbox: in, format: " + format + "}\nsteps:" + indent(ex.Steps) +
+			files := map[string]string{"p.yaml": "name: example\ninput: {inbox: in, format: " + format + "}\nsteps:" + indent(ex.Steps) + tablesYAML(ex.Tables) +
 				"\noutputs:\n  - {outbox: out, name: out.csv, format: csv, options: {line_ending: lf}}\n"}
 			for k, v := range ex.Files {
 				files[k] = v
@@ -55,6 +62,14 @@ func TestStepDocs(t *testing.T) {
 			got := sink.files["out/out.csv"]
 			if got == nil || !bytes.Equal(got.Bytes(), []byte(ex.Output)) {
 				t.Errorf("output:\n%s\nwant:\n%s", got, ex.Output)
+			}
+			if len(sink.files) != 1+len(ex.After) {
+				t.Errorf("the run wrote %v; want out/out.csv and %d more", sink.names(), len(ex.After))
+			}
+			for name, want := range ex.After {
+				if got := sink.files[name]; got == nil || got.String() != want {
+					t.Errorf("%s:\n%s\nwant:\n%s", name, got, want)
+				}
 			}
 		})
 	}

@@ -220,6 +220,13 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	if err != nil {
 		return res, r.giveBack(cl, fmt.Errorf("reading %s: %w", cl.Name, err))
 	}
+	// Runs that write the same table (assign steps) never overlap: each
+	// must see the other's numbers. Taken in sorted order, before the
+	// content lock, so that two runs cannot wait for each other.
+	for _, x := range p.Exclusive() {
+		unlockX := r.lock("exclusive\x00" + x)
+		defer unlockX()
+	}
 	unlock := r.lock(pipeline + "\x00" + sum)
 	defer unlock()
 	e, err := r.Journal.Claim(ctx, journal.ClaimInfo{
