@@ -281,6 +281,9 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		sink.batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
+	// Staged: from here the file is finished even when ctx ends (SIGTERM),
+	// so that nothing is left half-committed.
+	ctx = context.WithoutCancel(ctx)
 	if err := r.crash("staged"); err != nil {
 		crashed = true
 		return res, err
@@ -417,6 +420,7 @@ func (w *hashWriter) Write(p []byte) (int, error) {
 // fail moves the input to the error folder beside its report and records
 // the failure.
 func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
+	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	dir := r.errorDir(res.Pipeline)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the error folder: %w", err))
@@ -453,6 +457,7 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 // outputs (Staged with none, Published, Finish): nothing went wrong, and
 // the note beside its archive path says why nothing was written.
 func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claimed, first *journal.Entry, start time.Time) (Result, error) {
+	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
 	dir := r.archiveDir(e.Pipeline)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
