@@ -130,7 +130,8 @@ func TestCrashWatch(t *testing.T) {
 	t.Logf("%d iterations, %d kills, %v", i, kills, time.Since(start).Round(time.Millisecond))
 }
 
-// watchProc is a running `ferry watch` (this test binary re-executed).
+// watchProc is a running `ferry watch` or `ferry run` (this test binary
+// re-executed).
 type watchProc struct {
 	cmd  *exec.Cmd
 	out  *syncBuf
@@ -140,11 +141,17 @@ type watchProc struct {
 // startWatch starts `ferry watch` in dir.
 func startWatch(t *testing.T, dir string) *watchProc {
 	t.Helper()
+	return startFerry(t, dir, "watch")
+}
+
+// startFerry starts `ferry ARGS…` in dir (this test binary re-executed).
+func startFerry(t *testing.T, dir string, args ...string) *watchProc {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "watch")
+	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "ferry"
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
