@@ -17,40 +17,6 @@ import (
 	"github.com/ferry-sync/ferry/internal/journal"
 )
 
-// bigArtikel returns an artikel CSV (Windows-1252, the example's columns)
-// of at least size bytes: the example's first article over and over with
-// its own article number per row. The pipeline keeps every row.
-func bigArtikel(t *testing.T, size int) (data []byte, rows int) {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "..", "samples", "example", "inbox", "sage", "artikel", "artikel.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(src, []byte("\r\n"))
-	if len(lines) < 2 || !bytes.HasPrefix(lines[1], []byte("000815;")) {
-		t.Fatal("the example's artikel.csv does not start with article 000815")
-	}
-	var b bytes.Buffer
-	b.Write(lines[0])
-	rest := lines[1][len("000815"):]
-	for b.Len() < size {
-		rows++
-		b.WriteString(padNumber(rows))
-		b.Write(rest)
-	}
-	return b.Bytes(), rows
-}
-
-// padNumber writes n with 8 digits.
-func padNumber(n int) string {
-	s := []byte("00000000")
-	for i := len(s) - 1; n > 0 && i >= 0; i-- {
-		s[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(s)
-}
-
 // TestSIGTERMDuringLargeFile: ferry watch (and ferry run) get SIGTERM while
 // a 9 MiB file is in the pipeline (its output's temp file is in the
 // outbox): the file is rolled back (back in its inbox, byte-identical;

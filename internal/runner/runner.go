@@ -93,6 +93,9 @@ type Runner struct {
 	Workers int
 	// Owner names this instance in the journal ("host:pid").
 	Owner string
+	// Progress, when set, follows each input file while its pipeline
+	// reads it (ferry run's progress bar); see ProgressFunc.
+	Progress ProgressFunc
 
 	// inflight serialises the runs of one content per pipeline, so that a
 	// file dropped twice at once is processed once and archived once as a
@@ -359,10 +362,13 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	}
 	defer f.Close()
 	source := cl.Name
-	rd, err := formats.NewTextReader(fm, f, source, ic.Encoding, ic.FormatOpts)
+	in, counted, done := r.track(p.Config.Name, cl.Name, f, cl.Size)
+	defer done()
+	rd, err := formats.NewTextReader(fm, in, source, ic.Encoding, ic.FormatOpts)
 	if err != nil {
 		return transform.Stats{}, err
 	}
+	rd = counted(rd)
 	rejects := transform.NewRejectsFile(func() (io.Writer, error) {
 		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
 	})
