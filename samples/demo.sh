@@ -1,57 +1,68 @@
 #!/bin/sh
-# make demo: converts the bundled samples in a scratch copy, so samples/
-# stays untouched, and shows what came out. Usage: demo.sh FERRY_BINARY DEMO_DIR
+# make demo: runs the shipped Smartstore ⇄ Sage configuration
+# (samples/smartstore-sage) on its sample inputs in a scratch copy, so that
+# samples/ stays untouched, and shows what every module produced; then a
+# bad file failing well, and the small example and ferry convert.
+# Usage: demo.sh FERRY_BINARY DEMO_DIR
 set -eu
 ferry=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 demo=$2
 rm -rf "$demo"
 mkdir -p "$demo"
-cp -R samples/smartstore-sage/. "$demo/"
+# the configuration and its inputs, without the test expectations
+(cd samples/smartstore-sage && find . -path ./expected -prune -o -name '*.tests' -prune -o -type f -print) |
+  while read -r f; do mkdir -p "$demo/$(dirname "$f")"; cp "samples/smartstore-sage/$f" "$demo/$f"; done
 cp -R samples/bad "$demo/bad"
 cp -R samples/example "$demo/example"
 cd "$demo"
-mkdir -p outbox/review outbox/json outbox/csv
 
 run() { echo "\$ ferry $*"; "$ferry" "$@"; }
+show() { # a file's first lines, decoded for the terminal when it is Windows-1252
+  echo "--- $1"
+  case "$2" in
+    cp1252) head -n "${3:-4}" "$1" | iconv -f windows-1252 -t utf-8 ;;
+    *) head -n "${3:-4}" "$1" ;;
+  esac
+  echo
+}
 
-echo "== Sage → review copies and JSON (Windows-1252, ';', decimal comma; leading zeros kept)"
-run convert inbox/sage/artikel/artikel.csv outbox/review/artikel.xlsx
-run convert inbox/sage/artikel/artikel.csv outbox/json/artikel.json
-run convert inbox/sage/kunden/kunden.csv outbox/review/kunden.xlsx
+echo "== The Smartstore ⇄ Sage configuration: every module is a pipeline ($demo/pipelines)"
+run lint
 echo
-echo "== Smartstore → JSON Lines and CSV (Web API answer {\"value\": [...]}, exact decimals)"
-run convert inbox/smartstore/orders/orders.json outbox/json/orders.jsonl
-run convert inbox/smartstore/customers/customers.json outbox/json/customers.jsonl
-run convert --out-encoding windows-1252 --transliterate latin --excel-safe \
-    inbox/smartstore/products/products-export.csv outbox/csv/products-cp1252.csv
+echo "== One ferry run over every inbox (--settle 0: the sample files are complete)"
+run run --settle 0
 echo
-echo "== openTRANS dispatch notification → one CSV row per delivered position"
-run convert --record-element DISPATCHNOTIFICATION_ITEM \
-    inbox/sage/lieferscheine/dispatchnotification_opentrans21.xml outbox/csv/lieferpositionen.csv
+echo "== What it produced"
+find outbox lookups -type f -newer ferry.yaml 2>/dev/null | sort | while read -r f; do printf '%9s  %s\n' "$(wc -c < "$f")" "$f"; done
 echo
-echo "== Bad input is refused with file, line and field; no output file is left behind"
-for f in bad/artikel-wrong-columns.csv bad/artikel-utf8-mislabelled.csv bad/orders-truncated.json bad/not-a-zip.xlsx bad/empty.csv; do
-  out=outbox/rejected/$(basename "$f").json; mkdir -p outbox/rejected
+for f in $(find outbox/sage -name '*.csv' 2>/dev/null | sort | head -n 3); do show "$f" cp1252; done
+for f in $(find outbox/smartstore -name '*.csv' 2>/dev/null | sort | head -n 3); do show "$f" utf8; done
+f=$(find outbox/mail -name '*.eml' 2>/dev/null | sort | head -n 1)
+[ -z "$f" ] || show "$f" utf8 12
+echo "== The journal: which input produced what, when"
+run history --limit 20
+echo
+echo "== Bad input goes to error/ with a report in plain words; the other files go on"
+mkdir -p inbox/smartstore/orders inbox/sage/artikel
+cp bad/orders-unknown-sku.json inbox/smartstore/orders/
+cp bad/artikel-bad-decimal.csv inbox/sage/artikel/
+if run run --settle 0; then echo "UNEXPECTED: the bad files were accepted"; exit 1; fi
+for r in $(find error -name '*.error.txt' | sort); do echo "--- $r"; cat "$r"; echo; done
+echo
+echo "== The small example (samples/example): lint, fixtures, preview"
+(cd example && run lint && run test && run preview inbox/sage/artikel/artikel.csv --pipeline artikel-to-products -n 3)
+echo
+echo "== ferry convert: any format to any other, encodings kept right"
+mkdir -p convert
+run convert example/inbox/sage/artikel/artikel.csv convert/artikel.xlsx
+run convert example/inbox/sage/artikel/artikel.csv convert/artikel.json
+echo "--- convert/artikel.json (first record)"
+sed -n '1,12p' convert/artikel.json
+echo "…"
+for f in bad/artikel-wrong-columns.csv bad/orders-truncated.json bad/not-a-zip.xlsx; do
+  out=convert/$(basename "$f").json
   if run convert "$f" "$out"; then echo "UNEXPECTED: $f was accepted"; exit 1; fi
   [ ! -e "$out" ] || { echo "UNEXPECTED: partial output $out"; exit 1; }
 done
 echo
-echo "== A pipeline (samples/example): Sage articles → Smartstore product import, checked, previewed, run"
-(cd example && run lint && run test && run preview inbox/sage/artikel/artikel.csv --pipeline artikel-to-products -n 3 \
-  && run convert --pipeline artikel-to-products inbox/sage/artikel/artikel.csv ../outbox/smartstore/artikel-products.csv)
-echo
-echo "== ferry run: every finished inbox file once through its pipeline (a bad one goes to error/ with a report)"
-cp bad/artikel-bad-decimal.csv example/inbox/sage/artikel/
-(cd example && { run run || true; } && echo "--- example/error/artikel-to-products/artikel-bad-decimal.csv.error.txt" \
-  && cat error/artikel-to-products/artikel-bad-decimal.csv.error.txt && echo "--- example/ after the run:" \
-  && find archive error outbox -type f | sort)
-echo
-echo "== The outbox ($demo/outbox)"
-find outbox -type f | sort | while read -r f; do printf '%8s  %s\n' "$(wc -c < "$f")" "$f"; done
-echo
-echo "== outbox/json/artikel.json (first record)"
-sed -n '1,20p' outbox/json/artikel.json
-echo "…"
-echo
-echo "== outbox/csv/lieferpositionen.csv"
-cat outbox/csv/lieferpositionen.csv
+echo "Done: the scratch copy is $demo/ (outbox/, archive/, error/, state/journal.db)."

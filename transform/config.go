@@ -118,6 +118,10 @@ type OutputConfig struct {
 	// Steps shape the records of this output only: they run after the
 	// pipeline's steps, on the output's own copy of each record.
 	Steps []StepConfig `yaml:"steps"`
+	// Once is an expression giving each record's key: a record whose key
+	// already went out through this output (in this run, or in an earlier
+	// committed one: RunOptions.Sent) is left out, counted and reported.
+	Once string `yaml:"once"`
 
 	// Resolved by Load.
 	OutboxPath string          `yaml:"-"`

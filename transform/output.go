@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/ferry-sync/ferry/formats"
@@ -91,12 +92,17 @@ type output struct {
 	translit map[rune]string
 	// steps are the output's own steps (outputs[].steps).
 	steps []compiledStep
+	// once gives the key of outputs[].once; scope names the output in the
+	// journal: its outbox and file name as written.
+	once  *program
+	scope string
+	index int // place in the pipeline's outputs
 }
 
 func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry) (*output, error) {
 	oc := &pc.Outputs[i]
 	at := func(field string) []string { return []string{"outputs", fmt.Sprint(i), field} }
-	o := &output{cfg: oc}
+	o := &output{cfg: oc, index: i}
 	var errs ConfigErrors
 	var err error
 	if o.format, err = reg.Lookup(oc.Format); err != nil {
@@ -109,6 +115,12 @@ func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry
 		if o.when, err = c.compile(oc.When); err != nil {
 			errs = append(errs, pc.errorAt(at("when"), err.Error()))
 		}
+	}
+	if oc.Once != "" {
+		if o.once, err = c.compile(oc.Once); err != nil {
+			errs = append(errs, pc.errorAt(at("once"), err.Error()))
+		}
+		o.scope = path.Join(filepath.ToSlash(oc.Outbox), oc.Name)
 	}
 	if oc.Transliterate != "" {
 		if o.translit, err = formats.Transliteration(oc.Transliterate); err != nil {

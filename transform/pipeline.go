@@ -208,6 +208,10 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 	"validate": newValidateStep,
 }
 
+// OnceKey is a key sent through an output with once: Scope names the
+// output (its outbox and file name as configured).
+type OnceKey struct{ Scope, Key string }
+
 // Source describes the input file of a run.
 type Source struct {
 	Path string // as given; its base name is used in messages and templates
@@ -251,7 +255,11 @@ type Stats struct {
 	Rejected int // records rejected or skipped with an error
 	Warnings int // warnings reported through RunOptions.Warn
 	Dropped  int // records left out on purpose as duplicates (dedupe)
+	Once     int // records left out because their once key already went out
 	Files    []string
+	// Keys are the once keys this run sent, in order: the caller records
+	// them with the run's commit (journal.RecordKeys).
+	Keys []OnceKey
 }
 
 // StateFor returns per-run state of step i, created by mk on first use.
@@ -294,6 +302,10 @@ type RunOptions struct {
 	MaxErrors int
 	// OnError overrides the pipeline's on_error ("fail", "reject", "skip").
 	OnError string
+	// Sent reports whether key already went out under an output's once
+	// scope in an earlier committed run, and names that run for messages
+	// ("journal entry 17"). nil: only this run's keys count.
+	Sent func(scope, key string) (by string, sent bool, err error)
 	// Output, when set, receives the records instead of the output files
 	// (ferry preview): output is the index in the pipeline's outputs, rel
 	// the file name the record would go to.

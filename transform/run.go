@@ -102,6 +102,12 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			return nil
 		}
 		o := p.outputs[i]
+		if o.once != nil {
+			send, err := onceCheck(st, o, rec, opt.Sent)
+			if err != nil || !send {
+				return err
+			}
+		}
 		rel := static[i]
 		if !o.name.static {
 			var err error
@@ -243,6 +249,47 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
 	return st.Stats, nil
+}
+
+// onceCheck decides whether rec goes out through an output with once:
+// not when its key went out before (this run, or an earlier one by
+// sent). A key that goes out is remembered in st.Stats.Keys.
+func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, key string) (string, bool, error)) (bool, error) {
+	v, pos, err := evalField(o.once, rec, st)
+	if err != nil {
+		return false, fieldError(st, rec, "", o.once, err)
+	}
+	field := ""
+	if len(o.once.fields) == 1 {
+		field = o.once.fields[0]
+	}
+	key := strings.TrimSpace(v.Text())
+	if !v.IsScalar() || key == "" {
+		return false, &formats.DataError{File: st.File, Pos: pos, Field: field, RecordOnly: true,
+			Msg: fmt.Sprintf("the once key of %s is empty, so it cannot be told whether this record already went out", o.scope)}
+	}
+	seen := st.StateFor(-1-o.index, func() any { return map[string]bool{} }).(map[string]bool)
+	by := ""
+	if seen[key] {
+		by = "earlier in this file"
+	} else if sent != nil {
+		b, ok, err := sent(o.scope, key)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			by = b
+		}
+	}
+	if by != "" {
+		st.Stats.Once++
+		st.Warn((&formats.DataError{File: st.File, Pos: pos, Field: field,
+			Msg: fmt.Sprintf("%s already went out to %s (%s); not again", formats.Quote(key), o.scope, by)}).Error())
+		return false, nil
+	}
+	seen[key] = true
+	st.Stats.Keys = append(st.Stats.Keys, OnceKey{Scope: o.scope, Key: key})
+	return true, nil
 }
 
 // persist lets every step that keeps files of its own (Persister) write

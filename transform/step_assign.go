@@ -287,9 +287,10 @@ func tableDelimiter(b []byte, configured string) string {
 }
 
 // Exclusive returns what runs of this pipeline must not share with other
-// runs at the same time: the table files its assign steps write. The
-// runner holds a lock on each while a file of the pipeline is processed
-// and committed.
+// runs at the same time: the table files its assign steps write, and
+// "once:" + its name when an output has once (two runs must not both
+// decide that a key has not gone out yet). The runner holds a lock on
+// each while a file of the pipeline is processed and committed.
 func (p *Pipeline) Exclusive() []string {
 	var out []string
 	add := func(steps []compiledStep) {
@@ -302,6 +303,9 @@ func (p *Pipeline) Exclusive() []string {
 	add(p.steps)
 	for _, o := range p.outputs {
 		add(o.steps)
+		if o.once != nil && !slices.Contains(out, "once:"+p.Config.Name) {
+			out = append(out, "once:"+p.Config.Name)
+		}
 	}
 	slices.Sort(out)
 	return out

@@ -50,8 +50,25 @@ type Journal interface {
 	// Query lists the entries matching the filter, with their outputs,
 	// newest first.
 	Query(ctx context.Context, f Filter) ([]Entry, error)
+	// RecordKeys records the keys an attempt sent out under `once` (an
+	// output that must never carry the same key twice, e.g. one payment
+	// e-mail per order). The entry must be claimed and the attempt its
+	// own. The keys count as sent once the entry is committing, committed
+	// or done (KeySent): keys of an attempt that fails or is released are
+	// as if never recorded, so an interrupted run sends them again.
+	RecordKeys(ctx context.Context, id int64, attempt int, keys []Key) error
+	// KeySent reports whether an entry of the pipeline that counts (see
+	// RecordKeys) sent key under scope, and which entry (the oldest).
+	KeySent(ctx context.Context, pipeline, scope, key string) (int64, bool, error)
 	// Close releases the journal. Entries already recorded stay recorded.
 	Close() error
+}
+
+// Key is one key sent out under an output's `once`: Scope names the output
+// (its outbox and file name as configured), Key the value.
+type Key struct {
+	Scope string
+	Key   string
 }
 
 // State is the step an entry has reached.

@@ -46,7 +46,7 @@ var _ Journal = (*SQLite)(nil)
 
 // SchemaVersion is the schema version this build writes. Open upgrades
 // older journals and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] brings the schema from version i to i+1.
 var migrations = [][]string{
@@ -90,6 +90,14 @@ var migrations = [][]string{
 		`CREATE INDEX entries_pipeline_time ON entries (pipeline, claimed_at)`,
 		`CREATE INDEX entries_time ON entries (claimed_at)`,
 		`CREATE INDEX outputs_path ON outputs (path)`,
+	},
+	{ // v2: keys sent under an output's once
+		`CREATE TABLE once_keys (
+			entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+			pipeline TEXT    NOT NULL,
+			scope    TEXT    NOT NULL,
+			key      TEXT    NOT NULL)`,
+		`CREATE INDEX once_keys_key ON once_keys (pipeline, scope, key)`,
 	},
 }
 
@@ -402,6 +410,63 @@ func (j *SQLite) Staged(ctx context.Context, id int64, attempt int, outputs []Ou
 			return nil
 		},
 	})
+}
+
+// RecordKeys implements Journal.
+func (j *SQLite) RecordKeys(ctx context.Context, id int64, attempt int, keys []Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	err := j.write(ctx, func(tx *sql.Tx) error {
+		var cur State
+		var att int
+		var pipeline string
+		err := tx.QueryRowContext(ctx, `SELECT state, attempt, pipeline FROM entries WHERE id = ?`, id).Scan(&cur, &att, &pipeline)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("journal: record keys: entry %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if att != attempt {
+			return fmt.Errorf("journal: record keys: entry %d is attempt %d, not %d: %w", id, att, attempt, ErrStale)
+		}
+		if cur != StateClaimed {
+			return fmt.Errorf("journal: record keys: entry %d (attempt %d) is %s: %w", id, att, cur, ErrState)
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO once_keys (entry_id, pipeline, scope, key) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, k := range keys {
+			if _, err := st.ExecContext(ctx, id, pipeline, k.Scope, k.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrapDB(fmt.Sprintf("record keys: entry %d", id), err)
+	}
+	return nil
+}
+
+// KeySent implements Journal.
+func (j *SQLite) KeySent(ctx context.Context, pipeline, scope, key string) (int64, bool, error) {
+	var id int64
+	err := j.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id
+			WHERE k.pipeline = ? AND k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
+			ORDER BY k.entry_id LIMIT 1`, pipeline, scope, key).Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, wrapDB("key sent", err)
+	}
+	return id, true, nil
 }
 
 // Published implements Journal.

@@ -280,6 +280,16 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	for i, w := range sink.files {
 		outs[i] = journal.Output{Path: paths[i], Temp: w.temp, Size: w.n, SHA256: hex.EncodeToString(w.h.Sum(nil))}
 	}
+	if len(st.Keys) > 0 { // counted as sent from Staged on, with the outputs
+		keys := make([]journal.Key, len(st.Keys))
+		for i, k := range st.Keys {
+			keys[i] = journal.Key{Scope: k.Scope, Key: k.Key}
+		}
+		if err := r.Journal.RecordKeys(ctx, e.ID, e.Attempt, keys); err != nil {
+			sink.batch.Abort()
+			return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
+		}
+	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
 		sink.batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
@@ -375,6 +385,17 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	log := r.log()
 	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
+		Sent: func(scope, key string) (string, bool, error) {
+			id, ok, err := r.Journal.KeySent(ctx, p.Config.Name, scope, key)
+			if err != nil || !ok {
+				return "", false, err
+			}
+			by := fmt.Sprintf("journal entry %d", id)
+			if e, err := r.Journal.Get(ctx, id); err == nil {
+				by = fmt.Sprintf("with %s, journal entry %d", filepath.Base(e.Original), id)
+			}
+			return by, true, nil
+		},
 		Rejected: func(rec *formats.Record, err error) {
 			if p.Config.OnError == "reject" {
 				rejects.Add(rec, err)

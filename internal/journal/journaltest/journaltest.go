@@ -90,6 +90,7 @@ func Run(t *testing.T, f Factory) {
 		{"ConcurrentStagedOneWins", testConcurrentStaged},
 		{"ReopenKeepsEverything", testReopen},
 		{"CanceledContext", testCanceled},
+		{"OnceKeys", testOnceKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -840,5 +841,77 @@ func testCanceled(s *suite) {
 	s.state(e.ID, journal.StateClaimed)
 	if es, err := s.j.Query(s.ctx, journal.Filter{}); err != nil || len(es) != 1 {
 		s.t.Errorf("after canceled calls: %v, %v", ids(es), err)
+	}
+}
+
+// testOnceKeys: keys count as sent from Staged on, and only for the
+// pipeline and scope they were recorded under; a failed or released
+// attempt's keys never count; keys are recorded only while claimed.
+func testOnceKeys(s *suite) {
+	sent := func(p, scope, key string) (int64, bool) {
+		s.t.Helper()
+		id, ok, err := s.j.KeySent(s.ctx, p, scope, key)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		return id, ok
+	}
+	keys := []journal.Key{{Scope: "outbox/mail/zahlung-${Id}.eml", Key: "5012"}, {Scope: "outbox/mail/zahlung-${Id}.eml", Key: "5013"}}
+	e := s.claim(s.info("orders"))
+	if err := s.j.RecordKeys(s.ctx, e.ID, e.Attempt, keys); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, ok := sent("orders", keys[0].Scope, "5012"); ok {
+		s.t.Error("a key counts as sent while its entry is only claimed")
+	}
+	if err := s.j.Staged(s.ctx, e.ID, e.Attempt, outputsFor(e, 1)); err != nil {
+		s.t.Fatal(err)
+	}
+	if id, ok := sent("orders", keys[0].Scope, "5012"); !ok || id != e.ID {
+		s.t.Errorf("after Staged: KeySent = %d, %v; want entry %d", id, ok, e.ID)
+	}
+	if _, ok := sent("orders", "outbox/mail/tracking-${Id}.eml", "5012"); ok {
+		s.t.Error("a key counts under another scope")
+	}
+	if _, ok := sent("kunden", keys[0].Scope, "5012"); ok {
+		s.t.Error("a key counts for another pipeline")
+	}
+	if err := s.j.RecordKeys(s.ctx, e.ID, e.Attempt, keys); !errors.Is(err, journal.ErrState) {
+		s.t.Errorf("RecordKeys on a committing entry: %v, want ErrState", err)
+	}
+	if err := s.j.Published(s.ctx, e.ID, e.Attempt); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.j.Finish(s.ctx, e.ID, e.Attempt, journal.Result{Archive: "a"}); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, ok := sent("orders", keys[1].Scope, "5013"); !ok {
+		s.t.Error("a done entry's key does not count")
+	}
+	// A failed and a released attempt: their keys never count.
+	f := s.claim(s.info("orders"))
+	if err := s.j.RecordKeys(s.ctx, f.ID, f.Attempt, []journal.Key{{Scope: "x", Key: "failed"}}); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.j.Fail(s.ctx, f.ID, f.Attempt, journal.Failure{Error: "bad"}); err != nil {
+		s.t.Fatal(err)
+	}
+	r := s.claim(s.info("orders"))
+	if err := s.j.RecordKeys(s.ctx, r.ID, r.Attempt, []journal.Key{{Scope: "x", Key: "released"}}); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.j.Release(s.ctx, r.ID, r.Attempt, "recovery"); err != nil {
+		s.t.Fatal(err)
+	}
+	for _, k := range []string{"failed", "released"} {
+		if _, ok := sent("orders", "x", k); ok {
+			s.t.Errorf("the key of a %s attempt counts as sent", k)
+		}
+	}
+	if err := s.j.RecordKeys(s.ctx, e.ID, e.Attempt+1, keys); !errors.Is(err, journal.ErrStale) {
+		s.t.Errorf("RecordKeys with a wrong attempt: %v, want ErrStale", err)
+	}
+	if err := s.j.RecordKeys(s.ctx, 999999, 1, keys); !errors.Is(err, journal.ErrNotFound) {
+		s.t.Errorf("RecordKeys for an unknown entry: %v, want ErrNotFound", err)
 	}
 }
