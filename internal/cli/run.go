@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -153,6 +154,11 @@ func (c *CLI) openRunner(proj *transform.Project, pipes map[string]*transform.Pi
 		return nil, nil, configErr(err)
 	}
 	r.Now = c.now
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// cmd/ferry's tight soft limit is lifted per XLSX file (a limit
+		// set by hand stays as it is).
+		r.Memory = &runner.MemoryLimit{}
+	}
 	return r, done, nil
 }
 

@@ -96,6 +96,9 @@ type Runner struct {
 	// Progress, when set, follows each input file while its pipeline
 	// reads it (ferry run's progress bar); see ProgressFunc.
 	Progress ProgressFunc
+	// Memory, when set, lifts the soft memory limit while an XLSX input
+	// is processed (see MemoryLimit); nil leaves the limit alone.
+	Memory *MemoryLimit
 
 	// inflight serialises the runs of one content per pipeline, so that a
 	// file dropped twice at once is processed once and archived once as a
@@ -366,6 +369,7 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	if err != nil {
 		return transform.Stats{}, err
 	}
+	defer r.Memory.For(fm.Name)()
 	f, err := os.Open(cl.Path)
 	if err != nil {
 		return transform.Stats{}, err

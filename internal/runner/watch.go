@@ -252,7 +252,7 @@ func reloadEngine(load LoadFunc, cur *Runner) (*engine, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.Progress, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.Progress, cur.crashAt
+	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.Progress, nr.Memory, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.Progress, cur.Memory, cur.crashAt
 	e, err := nr.newEngine(nil)
 	if err != nil {
 		return nil, nil, err
