@@ -119,8 +119,9 @@ type OutputConfig struct {
 	// pipeline's steps, on the output's own copy of each record.
 	Steps []StepConfig `yaml:"steps"`
 	// Once is an expression giving each record's key: a record whose key
-	// already went out through this output (in this run, or in an earlier
-	// committed one: RunOptions.Sent) is left out, counted and reported.
+	// already went out through this output in an earlier committed run
+	// (RunOptions.Sent) is left out, counted and reported; the records of
+	// one key within one run all go.
 	Once string `yaml:"once"`
 
 	// Resolved by Load.

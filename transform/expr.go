@@ -91,11 +91,11 @@ func (c *compiler) compile(src string) (*program, error) {
 	}
 	p.prog = prog
 	p.native = nativeFor(src, c.overridden)
-	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}}
+	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
 	ast.Walk(&root, v)
 	for _, name := range v.names {
-		if name == envInput || name == envVars || v.calleeNames[name] {
+		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
 			continue
 		}
 		p.fields = append(p.fields, name)
@@ -121,7 +121,10 @@ type identVisitor struct {
 	names       []string
 	seen        map[string]bool
 	calleeNames map[string]bool
-	dynamic     bool
+	// letNames are variables the expression declares itself
+	// (let total = …; total * 2): not fields of the record.
+	letNames map[string]bool
+	dynamic  bool
 }
 
 func (v *identVisitor) Visit(n *ast.Node) {
@@ -138,6 +141,8 @@ func (v *identVisitor) Visit(n *ast.Node) {
 		if id, ok := t.Callee.(*ast.IdentifierNode); ok {
 			v.calleeNames[id.Value] = true
 		}
+	case *ast.VariableDeclaratorNode:
+		v.letNames[t.Name] = true
 	case *ast.MemberNode:
 		if id, ok := t.Node.(*ast.IdentifierNode); ok && id.Value == "$env" {
 			if s, ok := t.Property.(*ast.StringNode); ok {

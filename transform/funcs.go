@@ -201,8 +201,10 @@ func (l *lib) specs() []spec {
 		{"stripHTML", l.fnStripHTML, []any{new(func(any) string)}},
 		{"translit", l.fnTranslit, []any{new(func(any, any) string)}},
 		{"digits", l.fnDigits, []any{new(func(any) string)}},
+		{"uuidName", l.fnUUIDName, []any{new(func(any, any) string)}},
 		{"coalesce", l.fnCoalesce, []any{new(func(any, ...any) any)}},
 		{"isEmpty", l.fnIsEmpty, []any{new(func(any) bool)}},
+		{"record", l.fnRecord, []any{new(func(...any) any)}},
 
 		// Lookup tables
 		{"lookup", l.fnLookup, []any{new(func(any, any, ...any) any)}},
@@ -363,6 +365,35 @@ func (l *lib) fnCoalesce(a []any) (any, error) {
 		return v, nil
 	}
 	return nil, nil
+}
+
+// fnRecord builds a nested record whose fields keep the order of the
+// arguments (name, value, name, value, …), for outputs where the order of
+// nested elements matters (an openTRANS ORDER). A missing value (nil)
+// leaves its field out, so an optional XML element is not written.
+func (l *lib) fnRecord(a []any) (any, error) {
+	if len(a)%2 != 0 {
+		return nil, errf("record", "record takes pairs of a field name and a value; %d argument(s) were given", len(a))
+	}
+	r := formats.NewRecord(len(a) / 2)
+	for i := 0; i < len(a); i += 2 {
+		name, ok := a[i].(string)
+		if !ok || name == "" {
+			return nil, errf("record", "argument %d must be a field name (a text), not %s", i+1, show(a[i]))
+		}
+		if r.Index(name) >= 0 {
+			return nil, errf("record", "the field name %q is given twice", name)
+		}
+		if a[i+1] == nil {
+			continue
+		}
+		v, err := fromExpr(a[i+1])
+		if err != nil {
+			return nil, errf("record", "field %q: %v", name, err)
+		}
+		r.Add(name, v, formats.Pos{})
+	}
+	return formats.Nested(r), nil
 }
 
 func (l *lib) fnIsEmpty(a []any) (any, error) {

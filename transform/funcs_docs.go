@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ferry-sync/ferry/formats"
 )
 
 // FuncDoc documents one function (or operator) of the library.
@@ -320,6 +322,14 @@ func Docs() []FuncDoc {
 		{gText, "digits", "digits(s)",
 			"Only the digits 0–9 of s.",
 			[]Example{{`digits(Telefon)`, exEnv("Telefon", "0421 555-0"), `"04215550"`}}},
+		{gText, "uuidName", "uuidName(namespace, name)",
+			"A name-based UUID (version 5, SHA-1, RFC 9562): the same namespace and name always give the same UUID, e.g. a stable Smartstore CustomerGuid from a Sage Kundennummer. namespace is dns, url, oid, x500 or a UUID text.",
+			[]Example{
+				{`uuidName("url", "urn:sage:kunde:" + Kundennummer)`, exEnv("Kundennummer", "10001"), `"9ceae824-021f-52ec-a20d-1fd0fd90829f"`},
+				{`uuidName("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "example.de")`, nil, `"dfaaa080-96ef-551c-afd2-309f0fbcba9b"`},
+				{`uuidName("kunden", "10001")`, nil, `error: namespace "kunden" is not a UUID`},
+				{`uuidName("url", "")`, nil, `error: the name is empty`},
+			}},
 
 		// Empty values and lists
 		{gList, "coalesce", "coalesce(a, b, …)",
@@ -327,6 +337,14 @@ func Docs() []FuncDoc {
 			[]Example{
 				{`coalesce(Firma, Vorname + " " + Name)`, exEnv("Firma", "", "Vorname", "Jürgen", "Name", "Größler"), `"Jürgen Größler"`},
 				{`deDec(coalesce(Rabatt_Prozent, "0"))`, exEnv("Rabatt_Prozent", ""), "0"},
+			}},
+		{gList, "record", "record(name, value, …)",
+			"A nested record whose fields keep the order of the arguments (an XML element's children in the order its schema demands; a map literal {…} sorts its keys). A missing value (nil) leaves its field out, so an optional element is not written; \"\" writes an empty one. \"@type\" becomes an XML attribute and \"#text\" the element's text. Build a value for an output with it: its fields cannot be read back in the same expression.",
+			[]Example{
+				{`record("ORDER_ID", Id, "ORDER_DATE", formatDate(parseISO(CreatedOnUtc), "JJJJ-MM-TT"))`, order, `{ORDER_ID: 5012, ORDER_DATE: "2026-03-13"}`},
+				{`record("bme:NAME", Firma, "bme:NAME2", Zusatz)`, exEnv("Firma", "Café Löwenzahn e.K.", "Zusatz", nil), `{bme:NAME: "Café Löwenzahn e.K."}`},
+				{`record("@type", "supplier_specific", "#text", "10003")`, nil, `{@type: "supplier_specific", #text: "10003"}`},
+				{`record("ORDER_ID")`, nil, "error: pairs of a field name and a value"},
 			}},
 		{gList, "isEmpty", "isEmpty(x)",
 			"Tells whether x is missing (nil), an empty text, or an empty list or record. A text of spaces is not empty: isEmpty(trim(x)).",
@@ -430,6 +448,24 @@ func render(v any) string {
 			parts[i] = render(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case formats.Value: // record(…): fields in their order, at every level
+		switch x.Kind() {
+		case formats.KindRecord:
+			var parts []string
+			if r := x.Record(); r != nil {
+				for _, f := range r.Fields {
+					parts = append(parts, f.Name+": "+render(f.Value))
+				}
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		case formats.KindList:
+			parts := make([]string, len(x.List()))
+			for i, e := range x.List() {
+				parts[i] = render(e)
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
+		}
+		return render(toExpr(x))
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

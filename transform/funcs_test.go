@@ -442,3 +442,43 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// TestRecord checks record(): argument order kept at every level (also
+// inside map() over a list), nil leaves a field out, and wrong calls are
+// errors that say what is wrong.
+func TestRecord(t *testing.T) {
+	f := newFuncs()
+	items := []any{
+		map[string]any{"Sku": "000815", "Quantity": 2},
+		map[string]any{"Sku": "00042", "Quantity": 1},
+	}
+	for _, c := range []struct {
+		src  string
+		env  map[string]any
+		want string
+	}{
+		{`record("Z", 1, "A", record("Y", "y", "B", nil, "C", ""))`, nil, `{Z: 1, A: {Y: "y", C: ""}}`},
+		{`map(Items, record("SUPPLIER_PID", .Sku, "QUANTITY", .Quantity, "LINE", #index + 1))`, map[string]any{"Items": items},
+			`[{SUPPLIER_PID: "000815", QUANTITY: 2, LINE: 1}, {SUPPLIER_PID: "00042", QUANTITY: 1, LINE: 2}]`},
+		{`record("ROLE", ["buyer", "invoice_recipient"])`, nil, `{ROLE: ["buyer", "invoice_recipient"]}`},
+		{`record()`, nil, `{}`},
+		{`record("A", 1, "A", 2)`, nil, `error: the field name "A" is given twice`},
+		{`record(1, 2)`, nil, `error: argument 1 must be a field name`},
+		{`record("A", 1, "B")`, nil, `error: 3 argument(s) were given`},
+	} {
+		check(t, f, c.src, c.env, c.want)
+	}
+	// The record is an output value: fromExpr keeps it, order and all.
+	v, err := eval(t, f, `record("b", 2, "a", 1)`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fv, err := fromExpr(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := fv.Record()
+	if r == nil || len(r.Fields) != 2 || r.Fields[0].Name != "b" || r.Fields[1].Name != "a" {
+		t.Errorf("fromExpr(record(…)) = %v, want fields b, a", fv)
+	}
+}

@@ -254,7 +254,7 @@ type Stats struct {
 	Out      int // records written (summed over outputs)
 	Rejected int // records rejected or skipped with an error
 	Warnings int // warnings reported through RunOptions.Warn
-	Dropped  int // records left out on purpose as duplicates (dedupe)
+	Dropped  int // records left out on purpose: duplicates (dedupe), filter with warn
 	Once     int // records left out because their once key already went out
 	Files    []string
 	// Keys are the once keys this run sent, in order: the caller records

@@ -252,8 +252,10 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 }
 
 // onceCheck decides whether rec goes out through an output with once:
-// not when its key went out before (this run, or an earlier one by
-// sent). A key that goes out is remembered in st.Stats.Keys.
+// not when its key went out in an earlier run (sent). Records of one key
+// within one run all go (one order's positions): the key is an order, a
+// delivery, a customer, not a row. A key that goes out is remembered in
+// st.Stats.Keys, once.
 func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, key string) (string, bool, error)) (bool, error) {
 	v, pos, err := evalField(o.once, rec, st)
 	if err != nil {
@@ -268,28 +270,34 @@ func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, ke
 		return false, &formats.DataError{File: st.File, Pos: pos, Field: field, RecordOnly: true,
 			Msg: fmt.Sprintf("the once key of %s is empty, so it cannot be told whether this record already went out", o.scope)}
 	}
+	// this run's verdict per key: the rows of one key in one file (the
+	// positions of one order) all go, or none.
 	seen := st.StateFor(-1-o.index, func() any { return map[string]bool{} }).(map[string]bool)
-	by := ""
-	if seen[key] {
-		by = "earlier in this file"
-	} else if sent != nil {
-		b, ok, err := sent(o.scope, key)
-		if err != nil {
-			return false, err
+	send, known := seen[key]
+	if !known {
+		by := ""
+		if sent != nil {
+			b, ok, err := sent(o.scope, key)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				by = b
+			}
 		}
-		if ok {
-			by = b
+		send = by == ""
+		seen[key] = send
+		if send {
+			st.Stats.Keys = append(st.Stats.Keys, OnceKey{Scope: o.scope, Key: key})
+		} else {
+			st.Warn((&formats.DataError{File: st.File, Pos: pos, Field: field,
+				Msg: fmt.Sprintf("%s already went out to %s (%s); not again", formats.Quote(key), o.scope, by)}).Error())
 		}
 	}
-	if by != "" {
+	if !send {
 		st.Stats.Once++
-		st.Warn((&formats.DataError{File: st.File, Pos: pos, Field: field,
-			Msg: fmt.Sprintf("%s already went out to %s (%s); not again", formats.Quote(key), o.scope, by)}).Error())
-		return false, nil
 	}
-	seen[key] = true
-	st.Stats.Keys = append(st.Stats.Keys, OnceKey{Scope: o.scope, Key: key})
-	return true, nil
+	return send, nil
 }
 
 // persist lets every step that keeps files of its own (Persister) write

@@ -353,3 +353,24 @@ func TestTemplateQuotedBrace(t *testing.T) {
 		t.Errorf("got %q, %v", got, err)
 	}
 }
+
+// A variable the expression declares with let is not a field of the
+// record: it must not be required from the input.
+func TestRunLetIsNotAField(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: csv}
+steps:
+  - map:
+      Sku: Artikelnummer
+      Brutto: 'let netto = deDec(VK1); fmtDec(netto * 1.19, 2)'
+outputs:
+  - {outbox: out, name: x.csv, format: csv}
+`
+	out, _, err := runPipeline(t, p, "a.csv", []byte("Artikelnummer;VK1\n000815;8,3193\n"), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := out.files["out/x.csv"]; b == nil || !strings.Contains(b.String(), "000815;9.90") {
+		t.Errorf("files %v, want out/x.csv with 000815;9.90", out.names())
+	}
+}

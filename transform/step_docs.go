@@ -58,7 +58,7 @@ func StepDocs() []StepDoc {
 - drop: [VK1, Warengruppe, Shop_aktiv]`,
 				Output: "Artikelnummer;Bezeichnung\n000815;Kaffeebecher Steingut 0,3 l\n000816;Untersetzer Kork 4er-Set\n00042;Heidehonig 500 g\n"}},
 		{Kind: "filter", Summary: "Keeps the records for which the expression is true.",
-			Options: "an expression that gives true or false",
+			Options: "an expression that gives true or false\nor {keep: expression, warn: message}: each record left out is counted and reported as a warning (file:line: left out: message)",
 			Example: StepExample{Input: artikel, Steps: `
 - filter: Shop_aktiv == "1" && deDec(VK1) > 5
 - map: {Sku: Artikelnummer}`,

@@ -3,6 +3,8 @@ package transform
 import (
 	"context"
 
+	"github.com/goccy/go-yaml/ast"
+
 	"github.com/ferry-sync/ferry/formats"
 )
 
@@ -130,15 +132,49 @@ func (d *dropStep) Apply(_ context.Context, _ *RunState, r *formats.Record, emit
 // filterStep keeps the records for which its expression is true.
 //
 //   - filter: Shop_aktiv == "1" && Artikeltyp != "VARIANTE"
-type filterStep struct{ prog *program }
+//
+// In its long form a record left out is counted (Stats.Dropped) and
+// reported as a warning with the record's position, so that rows dropped
+// on purpose (an expired price) are never dropped silently:
+//
+//   - filter:
+//     keep: Gueltig_bis == "" || parseDate(Gueltig_bis, "TT.MM.JJJJ") >= now()
+//     warn: "price expired on ${Gueltig_bis}, left out"
+type filterStep struct {
+	prog *program
+	warn *textTemplate // nil: drop without a word (short form)
+}
+
+// filterConfig is the long form of a filter step.
+type filterConfig struct {
+	Keep string `yaml:"keep"`
+	Warn string `yaml:"warn"`
+}
 
 func newFilterStep(sc *stepContext) (Step, error) {
 	src := scalarText(sc.node)
+	var warn string
+	if _, ok := sc.node.(*ast.MappingNode); ok {
+		var cfg filterConfig
+		if err := sc.decode(&cfg); err != nil {
+			return nil, sc.errAt(nil, "expected an expression, or {keep: expression, warn: message}: "+err.Error())
+		}
+		if cfg.Keep == "" || cfg.Warn == "" {
+			return nil, sc.errAt(nil, "the long form of filter needs both keep (the expression) and warn (the message for a record left out)")
+		}
+		src, warn = cfg.Keep, cfg.Warn
+	}
 	p, err := sc.c.compile(src)
 	if err != nil {
 		return nil, &ConfigError{File: sc.pc.File, Pos: posOf(sc.node), Path: pathString(sc.path), Msg: err.Error()}
 	}
-	return &filterStep{prog: p}, nil
+	f := &filterStep{prog: p}
+	if warn != "" {
+		if f.warn, err = compileTextTemplate(warn, sc.c); err != nil {
+			return nil, sc.errAt([]string{"warn"}, err.Error())
+		}
+	}
+	return f, nil
 }
 
 func (f *filterStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
@@ -151,6 +187,10 @@ func (f *filterStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 		return fieldError(st, r, "", f.prog, err)
 	}
 	if !keep {
+		if f.warn != nil {
+			st.Stats.Dropped++
+			st.Warn((&formats.DataError{File: st.File, Pos: r.Pos, Msg: "left out: " + f.warn.render(r, st.ev)}).Error())
+		}
 		return nil
 	}
 	return emit(r)

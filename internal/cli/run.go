@@ -72,7 +72,7 @@ error folder), 2 configuration error.`,
 				return err
 			}
 			defer done()
-			r.Log = slog.New(slog.DiscardHandler)
+			r.Log = slog.New(c.runLogHandler())
 			r.Progress = c.runProgress()
 			rel := func(p string) string {
 				if p == "" {
