@@ -24,7 +24,7 @@ import (
 )
 
 // TestCrashWatch: each iteration takes a fresh copy of the crash project
-// with an empty inbox, and five to ten times starts `ferry watch`, drops
+// with an empty inbox, and seven to twelve times starts `ferry watch`, drops
 // a random batch of the 22 inputs (by rename, as an SFTP upload does)
 // after a random delay, and kills it with SIGKILL after another one; after
 // every kill the outbox and error folder may hold only what the clean run
@@ -35,7 +35,7 @@ import (
 // every input once, no unfinished journal entry). At least 50 kills per
 // `go test` (10 with -short); FERRY_CRASH_SEED fixes the random choices.
 func TestCrashWatch(t *testing.T) {
-	minKills, minIterations := 50, 5
+	minKills, minIterations := 50, 4
 	if testing.Short() {
 		minKills, minIterations = 10, 2
 	}
@@ -78,19 +78,26 @@ func TestCrashWatch(t *testing.T) {
 	}
 
 	// How long an uninterrupted watch takes to start, and then to take
-	// every input dropped at once through. A killed run gets up to a
-	// third of the inputs: its kill delay is up to the start-up time and a
-	// third of the processing time.
-	dir := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "measure"))
-	t0 := time.Now()
-	w := startWatch(t, dir)
-	w.waitLog(t, "msg=watching")
-	up := time.Since(t0)
-	dropFiles(t, dir, names, all)
-	waitWatchDone(t, dir, inputs, w)
-	full := time.Since(t0)
-	w.term(t)
-	checkCrashFinal(t, dir, inputs, want)
+	// every input dropped at once through (the quicker of two runs: the
+	// first one pays for cold caches). A killed run gets up to a third of
+	// the inputs: its kill delay is up to the start-up time and a third of
+	// the processing time.
+	var up, full time.Duration
+	for m := range 2 {
+		dir := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "measure"))
+		t0 := time.Now()
+		w := startWatch(t, dir)
+		w.waitLog(t, "msg=watching")
+		u := time.Since(t0)
+		dropFiles(t, dir, names, all)
+		waitWatchDone(t, dir, inputs, w)
+		f := time.Since(t0)
+		w.term(t)
+		checkCrashFinal(t, dir, inputs, want)
+		if m == 0 || f < full {
+			up, full = u, f
+		}
+	}
 	killRange := up + (full-up)/3
 	t.Logf("uninterrupted watch: started in %v, all inputs through after %v; kills within %v", up, full, killRange)
 
@@ -99,7 +106,7 @@ func TestCrashWatch(t *testing.T) {
 		dir := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "it"))
 		left := append([]string(nil), names...)
 		rng.Shuffle(len(left), func(a, b int) { left[a], left[b] = left[b], left[a] })
-		for k := range 5 + rng.IntN(6) {
+		for k := range 7 + rng.IntN(6) {
 			w := startWatch(t, dir)
 			killAt := time.Duration(rng.Int64N(int64(killRange) + 1))
 			dropAt := time.Duration(rng.Int64N(int64(killAt) + 1))
