@@ -156,8 +156,8 @@ func (c *CLI) openRunner(proj *transform.Project, pipes map[string]*transform.Pi
 	r.Now = c.now
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// cmd/ferry's tight soft limit is lifted per XLSX file (a limit
-		// set by hand stays as it is).
-		r.Memory = &runner.MemoryLimit{}
+		// set by hand stays as it is; so does a GC target set by hand).
+		r.Memory = &runner.MemoryLimit{KeepGCPercent: os.Getenv("GOGC") != ""}
 	}
 	return r, done, nil
 }

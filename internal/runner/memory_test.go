@@ -22,9 +22,18 @@ func setLimit(t *testing.T, n int64) {
 
 func limit() int64 { return debug.SetMemoryLimit(-1) }
 
+// gcPercent returns the GC target without changing it.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
 func TestMemoryLimitFor(t *testing.T) {
 	const tight = 48 << 20
 	setLimit(t, tight)
+	oldGC := debug.SetGCPercent(400)
+	t.Cleanup(func() { debug.SetGCPercent(oldGC) })
 	var m MemoryLimit
 	var a, b func()
 	type step struct {
@@ -43,6 +52,13 @@ func TestMemoryLimitFor(t *testing.T) {
 		s.do()
 		if got := limit(); got != s.want {
 			t.Fatalf("step %d: limit %d, want %d", i, got, s.want)
+		}
+		wantGC := 400
+		if s.want == math.MaxInt64 {
+			wantGC = 100
+		}
+		if got := gcPercent(); got != wantGC {
+			t.Fatalf("step %d: GC target %d %%, want %d %%", i, got, wantGC)
 		}
 	}
 }
