@@ -63,6 +63,22 @@ func TestMemoryLimitFor(t *testing.T) {
 	}
 }
 
+// With KeepGCPercent (GOGC set by hand) only the limit is lifted.
+func TestMemoryLimitKeepGCPercent(t *testing.T) {
+	setLimit(t, 48<<20)
+	oldGC := debug.SetGCPercent(250)
+	t.Cleanup(func() { debug.SetGCPercent(oldGC) })
+	m := MemoryLimit{KeepGCPercent: true}
+	restore := m.For("xlsx")
+	if limit() != math.MaxInt64 || gcPercent() != 250 {
+		t.Errorf("lifted: limit %d, GC %d %%", limit(), gcPercent())
+	}
+	restore()
+	if limit() != 48<<20 || gcPercent() != 250 {
+		t.Errorf("restored: limit %d, GC %d %%", limit(), gcPercent())
+	}
+}
+
 // limitSeen is a Progress that records the memory limit while the input
 // is read.
 type limitSeen struct{ during int64 }
