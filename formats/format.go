@@ -58,10 +58,10 @@ type Registry struct {
 }
 
 // Builtin returns a registry with every format ferry ships: csv, json,
-// jsonl, xml, txt (fixed-width) and xlsx.
+// jsonl, xml, txt (fixed-width), xlsx and eml (write-only).
 func Builtin() *Registry {
 	r := &Registry{byName: map[string]*Format{}}
-	for _, f := range []Format{CSVFormat(), JSONFormat(), JSONLinesFormat(), XMLFormat(), TXTFormat(), XLSXFormat()} {
+	for _, f := range []Format{CSVFormat(), JSONFormat(), JSONLinesFormat(), XMLFormat(), TXTFormat(), XLSXFormat(), EMLFormat()} {
 		r.Add(f)
 	}
 	return r

@@ -115,6 +115,10 @@ type OutputConfig struct {
 	Options       map[string]any `yaml:"options"`
 	Transliterate string         `yaml:"transliterate"`
 	When          string         `yaml:"when"`
+	// Copy, instead of Format, makes this a copy output: an expression
+	// giving, per record, a file relative to the folder the input was
+	// dropped in (its inbox); that file is copied unchanged under Name.
+	Copy string `yaml:"copy"`
 	// Steps shape the records of this output only: they run after the
 	// pipeline's steps, on the output's own copy of each record.
 	Steps []StepConfig `yaml:"steps"`
@@ -433,8 +437,27 @@ func (pc *PipelineConfig) resolve(dir string, settle time.Duration) ConfigErrors
 			errs = append(errs, pc.errorAt(append(at, "outbox"), err.Error()))
 		}
 		o.OutboxPath = resolve(dir, o.Outbox)
+		if o.Copy != "" {
+			// A copy output passes files through: no format, nothing to encode.
+			for _, f := range []struct{ key, val string }{{"format", o.Format}, {"encoding", o.Encoding}, {"transliterate", o.Transliterate}} {
+				if f.val != "" {
+					errs = append(errs, pc.errorAt(append(at, f.key), "a copy output passes files through unchanged: leave out "+f.key))
+				}
+			}
+			if len(o.Options) > 0 {
+				errs = append(errs, pc.errorAt(append(at, "options"), "a copy output passes files through unchanged: leave out options"))
+			}
+			continue
+		}
+		if o.Format == "" {
+			errs = append(errs, pc.errorAt(at, "an output needs format: (csv, json, xml …), or copy: to pass files through"))
+			continue
+		}
 		if o.FormatOpts, err = formatOptions(o.Format, o.Options); err != nil {
 			errs = append(errs, pc.errorAt(append(at, "options"), err.Error()))
+		}
+		if o.Format == "eml" && (o.Encoding != "" || o.Transliterate != "") {
+			errs = append(errs, pc.errorAt(at, "an e-mail is written as 7-bit MIME (UTF-8, quoted-printable, RFC 2047 headers): leave out encoding and transliterate"))
 		}
 		if o.Encoding != "" {
 			if _, err := formats.CanonicalCharset(o.Encoding); err != nil {

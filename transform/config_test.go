@@ -97,7 +97,7 @@ func TestLoadProjectErrors(t *testing.T) {
 			"  - lookup:\n      tabel: lookups/x.csv\n      table: lookups/x.csv\n      keys: {Code: Warengruppe}\n", 1),
 			[]string{`pipelines/p.yaml:16:7: steps[1].lookup: additional properties 'tabel' not allowed`}},
 		{"missing required", strings.Replace(goodPipeline, "    format: csv\n    encoding: utf-8-bom\n", "    encoding: utf-8-bom\n", 1),
-			[]string{`pipelines/p.yaml:17:5: outputs[0]: missing property 'format'`}},
+			[]string{`pipelines/p.yaml:17:5: outputs[0]: an output needs format: (csv, json, xml …), or copy: to pass files through`}},
 		{"wrong type", strings.Replace(goodPipeline, `  match: ["*.csv"]`, `  match: "*.csv"`, 1),
 			[]string{`pipelines/p.yaml:5:3: input.match: got string, want array`}},
 		{"bad enum", strings.Replace(goodPipeline, "  format: csv\n  encoding: windows", "  format: cvs\n  encoding: windows", 1),

@@ -44,6 +44,7 @@ type program struct {
 // have static types: expr checks operations on them at load time, and
 // their values are converted to that type before an expression runs.
 type compiler struct {
+	fns        *Functions // the library, also for template functions (step_render.go)
 	opts       []expr.Option
 	types      map[string]string // declared field → type
 	overridden map[string]bool   // builtins the function library replaces
@@ -60,7 +61,7 @@ var fieldTypes = map[string]any{
 }
 
 func newCompiler(fns *Functions, declared map[string]string) *compiler {
-	c := &compiler{overridden: libraryNames(), types: map[string]string{}}
+	c := &compiler{fns: fns, overridden: libraryNames(), types: map[string]string{}}
 	opts := []expr.Option{expr.AllowUndefinedVariables()}
 	if len(declared) > 0 {
 		envTypes := map[string]any{envInput: map[string]any{}, envVars: map[string]any{}}

@@ -24,6 +24,8 @@ import (
 //	        input/artikel.csv                        the input file (exactly one)
 //	        expected/outbox/smartstore/products/artikel.csv
 //	        now                                      optional: the clock, RFC 3339
+//	        inbox/…                                  optional: the files copy outputs
+//	                                                 read (else: those beside the input)
 //	    bad-price/
 //	        input/artikel.csv
 //	        expected/error.txt                       the expected failure report
@@ -37,6 +39,7 @@ const (
 	fixtureWant    = "expected"
 	fixtureError   = "error.txt"
 	fixtureNow     = "now"
+	fixtureInbox   = "inbox"
 )
 
 // DefaultFixtureNow is the clock of a fixture without a `now` file, so that
@@ -101,7 +104,11 @@ func runFixture(ctx context.Context, pc *PipelineConfig, proj *Project, base, ca
 	if err != nil {
 		return res, err
 	}
-	got, err := p.runToMemory(ctx, inPath, base)
+	srcDir := filepath.Dir(inPath)
+	if fi, err := os.Stat(filepath.Join(caseDir, fixtureInbox)); err == nil && fi.IsDir() {
+		srcDir = filepath.Join(caseDir, fixtureInbox)
+	}
+	got, err := p.runToMemory(ctx, inPath, srcDir, base)
 	if err != nil {
 		got = map[string][]byte{fixtureError: []byte(err.Error() + "\n")}
 	}
@@ -133,7 +140,7 @@ func runFixture(ctx context.Context, pc *PipelineConfig, proj *Project, base, ca
 
 // runToMemory runs the pipeline on one file and returns its outputs by
 // path relative to base (or the failure).
-func (p *Pipeline) runToMemory(ctx context.Context, inPath, base string) (map[string][]byte, error) {
+func (p *Pipeline) runToMemory(ctx context.Context, inPath, srcDir, base string) (map[string][]byte, error) {
 	in := p.Config.Input
 	f, err := p.reg.Lookup(in.Format)
 	if err != nil {
@@ -150,7 +157,7 @@ func (p *Pipeline) runToMemory(ctx context.Context, inPath, base string) (map[st
 		return nil, err
 	}
 	sink := &treeSink{base: base, files: map[string]*bytes.Buffer{}}
-	if _, err := p.Run(ctx, rd, Source{Path: name}, sink, RunOptions{}); err != nil {
+	if _, err := p.Run(ctx, rd, Source{Path: name, Dir: srcDir}, sink, RunOptions{}); err != nil {
 		return nil, err
 	}
 	out := make(map[string][]byte, len(sink.files))

@@ -86,6 +86,7 @@ func (t *template) fileName(rec *formats.Record, ev *evaluator) (string, error) 
 // output is one compiled entry of a pipeline's outputs.
 type output struct {
 	cfg      *OutputConfig
+	copy     *program // a copy output: the source file, relative to the inbox (output_copy.go)
 	format   *formats.Format
 	name     *template
 	when     *program
@@ -105,7 +106,11 @@ func compileOutput(pc *PipelineConfig, i int, c *compiler, reg *formats.Registry
 	o := &output{cfg: oc, index: i}
 	var errs ConfigErrors
 	var err error
-	if o.format, err = reg.Lookup(oc.Format); err != nil {
+	if oc.Copy != "" {
+		if o.copy, err = c.compile(oc.Copy); err != nil {
+			errs = append(errs, pc.errorAt(at("copy"), err.Error()))
+		}
+	} else if o.format, err = reg.Lookup(oc.Format); err != nil {
 		errs = append(errs, pc.errorAt(at("format"), err.Error()))
 	}
 	if o.name, err = compileTemplate(oc.Name, c); err != nil {
@@ -147,13 +152,18 @@ const maxOpenFiles = 1000
 
 // writers holds a run's open output files.
 type writers struct {
-	sink  Sink
-	files []map[string]*openFile // per output
-	order []*openFile            // in creation order, for Close
+	sink   Sink
+	files  []map[string]*openFile // per output
+	order  []*openFile            // in creation order, for Close
+	copied []string               // copy outputs' sources, each once
+	seen   map[string]bool
 }
 
-func (ws *writers) write(o *output, oi int, rel string, rec *formats.Record) error {
+func (ws *writers) write(o *output, oi int, rel string, rec *formats.Record, src string) error {
 	m := ws.files[oi]
+	if o.copy != nil {
+		return ws.copyFile(o, m, rel, rec, src)
+	}
 	f := m[rel]
 	if f == nil {
 		if len(m) >= maxOpenFiles {
@@ -183,6 +193,9 @@ func (ws *writers) write(o *output, oi int, rel string, rec *formats.Record) err
 func (ws *writers) close() error {
 	var first error
 	for _, f := range ws.order {
+		if f.w == nil {
+			continue // a copied file: complete when copied
+		}
 		err := f.w.Close()
 		if err == nil {
 			err = f.buf.Flush()

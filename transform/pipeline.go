@@ -203,6 +203,7 @@ var stepKinds = map[string]func(*stepContext) (Step, error){
 	"lengths":  newLengthsStep,
 	"lookup":   newLookupStep,
 	"map":      newMapStep,
+	"render":   newRenderStep,
 	"set":      newSetStep,
 	"sort":     newSortStep,
 	"validate": newValidateStep,
@@ -215,6 +216,17 @@ type OnceKey struct{ Scope, Key string }
 // Source describes the input file of a run.
 type Source struct {
 	Path string // as given; its base name is used in messages and templates
+	// Dir is the folder the input was dropped in (its inbox): copy
+	// outputs find their files relative to it. Empty: Path's folder.
+	Dir string
+}
+
+// dir is the folder copy outputs read from.
+func (s Source) dir() string {
+	if s.Dir != "" {
+		return s.Dir
+	}
+	return filepath.Dir(s.Path)
 }
 
 func (s Source) env() fileEnv {
@@ -257,6 +269,10 @@ type Stats struct {
 	Dropped  int // records left out on purpose: duplicates (dedupe), filter with warn
 	Once     int // records left out because their once key already went out
 	Files    []string
+	// Copied are the source files copy outputs copied (absolute paths,
+	// each once, in the order first copied); the runner archives them
+	// after the outputs are committed.
+	Copied []string
 	// Keys are the once keys this run sent, in order: the caller records
 	// them with the run's commit (journal.RecordKeys).
 	Keys []OnceKey

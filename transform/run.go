@@ -96,13 +96,16 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 		return nil
 	}
+	// copyNames are, per copy output, the names given so far and their
+	// source files.
+	copyNames := make([]map[string]string, len(p.outputs))
 	// deliver names the output file of rec and hands it to the writer.
 	deliver := func(i int, rec *formats.Record) error {
-		if failing {
+		o := p.outputs[i]
+		if failing && o.copy == nil {
 			return nil
 		}
-		o := p.outputs[i]
-		if o.once != nil {
+		if o.once != nil && !failing {
 			send, err := onceCheck(st, o, rec, opt.Sent)
 			if err != nil || !send {
 				return err
@@ -115,6 +118,28 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 				return &formats.DataError{File: src.Path, Pos: rec.Pos, Msg: err.Error(), RecordOnly: true}
 			}
 		}
+		var from string
+		if o.copy != nil {
+			// Checked even when the file fails already: the report lists
+			// every row whose file is missing or not allowed.
+			var err error
+			if from, err = o.copySource(rec, st, src); err != nil {
+				return err
+			}
+			if copyNames[i] == nil {
+				copyNames[i] = map[string]string{}
+			}
+			if prev, taken := copyNames[i][rel]; taken {
+				if prev == from {
+					return nil // the same file under the same name: copied once
+				}
+				return o.nameTaken(src.Path, rec, rel)
+			}
+			copyNames[i][rel] = from
+			if failing {
+				return nil
+			}
+		}
 		if opt.Output != nil {
 			if err := opt.Output(i, rel, rec); err != nil {
 				return err
@@ -122,7 +147,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			st.Stats.Out++
 			return nil
 		}
-		wa.add(o, i, rel, rec)
+		wa.add(o, i, rel, rec, from)
 		return handleWriteFailures()
 	}
 	// outEmits[i] feeds output i: through its own steps (on a copy of the
@@ -133,10 +158,12 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		outEmits[i] = chain(ctx, st, o.steps, func(r *formats.Record) error { return deliver(i, r) })
 	}
 	write := func(rec *formats.Record) error {
-		if failing {
-			return nil // the file fails anyway; keep checking, write nothing
-		}
+		// A failing file writes nothing, but its records still go to the
+		// outputs: copy outputs check every row's file (deliver).
 		for i, o := range p.outputs {
+			if failing && o.copy == nil {
+				continue
+			}
 			if o.when != nil {
 				x, err := o.when.eval(rec, st.ev)
 				if err != nil {
@@ -248,6 +275,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	for _, f := range ws.order {
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
+	st.Stats.Copied = ws.copied
 	return st.Stats, nil
 }
 

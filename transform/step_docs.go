@@ -123,6 +123,14 @@ func StepDocs() []StepDoc {
 - lengths: {max: {Bezeichnung: 16}, truncate: true}
 - map: {Sku: Artikelnummer, Name: Bezeichnung}`,
 				Output: "Sku;Name\n000815;Kaffeebecher Ste\n000816;Untersetzer Kork\n00042;Heidehonig 500 g\n"}},
+		{Kind: "render", Summary: "Renders a Go template file with the record into a field: e-mail bodies, notes, letters. The template is read and checked when the pipeline loads (a syntax error names the template file and line). Data: the record's fields ({{.Customer.Email}}, {{range .Items}}…{{end}}), {{.vars}} and {{.input}}; a field the record lacks is an error of the record. Functions as in expressions: fmtDE, fmtDec, formatDate, parseDate, parseISO, dec, deDec, round, toTZ, addDays, now, truncate, left, right, padLeft, padRight, stripHTML, digits, coalesce, isEmpty, and upper, lower, trim.",
+			Options: "template: the template file, relative to the configuration folder\ninto: the field the text goes to (set, or added at the end)\nhtml: true = html/template, every value escaped for its place in the HTML; false (default) = text/template, no escaping",
+			Example: StepExample{Input: "Beleg;Name;Betrag;Datum\nAU1;Müller & Söhne;1234,5;27.11.2026\n",
+				Files: map[string]string{"templates/betreff.txt": `Zahlung {{.Beleg}} vom {{formatDate (parseDate .Datum "TT.MM.JJJJ") "JJJJ-MM-TT"}}: {{fmtDE (deDec .Betrag) 2 true}} EUR für {{.Name}}`},
+				Steps: `
+- render: {template: templates/betreff.txt, into: Betreff}
+- map: {Beleg: Beleg, Betreff: Betreff}`,
+				Output: "Beleg;Betreff\nAU1;Zahlung AU1 vom 2026-11-27: 1.234,50 EUR für Müller & Söhne\n"}},
 		{Kind: "dedupe", Summary: "Keeps one record per key (the first, or the last at the place of the first).",
 			Options: "by: key fields\nkeep: first | last\nmax_keys: cap of remembered keys, default 1000000",
 			Example: StepExample{Input: "Kundennummer;Name\n10001;Müller\n10002;Schmidt\n10001;Müller GmbH\n", Steps: `

@@ -33,6 +33,7 @@ type writeJob struct {
 	oi  int
 	rel string
 	rec *formats.Record
+	src string // copy outputs: the file to copy
 }
 
 type writeFailure struct {
@@ -56,7 +57,7 @@ func (wa *writeAhead) loop() {
 			continue // drain: the run stops or fails anyway
 		}
 		for _, j := range batch {
-			err := wa.ws.write(j.o, j.oi, j.rel, j.rec)
+			err := wa.ws.write(j.o, j.oi, j.rel, j.rec, j.src)
 			if err == nil {
 				wa.written++
 				continue
@@ -77,8 +78,8 @@ func (wa *writeAhead) loop() {
 
 // add queues one record for one output; it blocks when the writer is
 // several batches behind (memory stays bounded).
-func (wa *writeAhead) add(o *output, oi int, rel string, rec *formats.Record) {
-	wa.batch = append(wa.batch, writeJob{o, oi, rel, rec})
+func (wa *writeAhead) add(o *output, oi int, rel string, rec *formats.Record, src string) {
+	wa.batch = append(wa.batch, writeJob{o, oi, rel, rec, src})
 	if len(wa.batch) == writeBatch {
 		wa.jobs <- wa.batch
 		wa.batch = make([]writeJob, 0, writeBatch)

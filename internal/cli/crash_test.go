@@ -393,4 +393,32 @@ func checkCrashFinal(t *testing.T, dir string, in crashInputs, want crashResult)
 	for _, e := range un {
 		t.Errorf("journal: entry %d (%s) is unfinished: %s", e.ID, filepath.Base(e.Original), e.State)
 	}
+	// Every good input is done once, with the archive path it has; every
+	// bad one failed once, with its error-folder path (a kill between a
+	// move and its journal step once left these empty or "released").
+	ended, err := j.Query(context.Background(), journal.Filter{States: []journal.State{journal.StateDone, journal.StateFailed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range ended {
+		name, path := filepath.Base(e.Original), e.Archive
+		if e.State == journal.StateFailed {
+			path = e.ErrorPath
+		}
+		seen[name+" "+string(e.State)]++
+		if _, err := os.Stat(path); path == "" || err != nil {
+			t.Errorf("journal: entry %d (%s, %s) names %q, which is not there", e.ID, name, e.State, path)
+		}
+	}
+	for name := range in.good {
+		if seen[name+" done"] != 1 {
+			t.Errorf("journal: %s is done %d times, want once", name, seen[name+" done"])
+		}
+	}
+	for name := range in.bad {
+		if seen[name+" failed"] != 1 {
+			t.Errorf("journal: %s failed %d times, want once", name, seen[name+" failed"])
+		}
+	}
 }

@@ -200,7 +200,11 @@ func (c *CLI) preview(ctx context.Context, p *transform.Pipeline, file, encoding
 			files = append(files, rel)
 		}
 		desc := strings.Join(firstN(files, 3), ", ")
-		fmt.Fprintf(c.Stdout, "== output %d: %s (%s) → %s\n", i+1, o.Outbox, o.Format, desc)
+		kind := o.Format
+		if o.Copy != "" {
+			kind = "copy of " + o.Copy
+		}
+		fmt.Fprintf(c.Stdout, "== output %d: %s (%s) → %s\n", i+1, o.Outbox, kind, desc)
 		printTable(c.Stdout, shown[i])
 		fmt.Fprintln(c.Stdout)
 	}

@@ -43,7 +43,9 @@
 // At start the runtime lists Unfinished, oldest first, and for each entry of
 // its own (see ClaimInfo.Owner):
 //   - claimed: nothing was published. The work file goes back to the inbox
-//     under its original name; Release.
+//     under its original name; Release. (If the work file is gone because a
+//     bad input was already moved beside its report in the error folder,
+//     Fail with that path and report instead.)
 //   - committing: some outputs may be published, some may still be temp
 //     files. If every output is either at its final path or a complete temp
 //     file (size and SHA-256 match Entry.Outputs), publish the rest, then
@@ -52,7 +54,12 @@
 //     complete): remove the temp files, move the work file back to the
 //     inbox, Release.
 //   - committed: every output is published; archive the work file (if it is
-//     still in the work folder), then Finish.
+//     still in the work folder; otherwise find where it was archived), then
+//     Finish with the archive path.
+//
+// Outside recovery, an attempt whose outputs cannot be published (a full
+// disk, a read-only outbox) takes back whatever it had published, and its
+// entry goes from committing to released with the input back in its inbox.
 //
 // A released input is claimed again as a new attempt; DoneBySHA256 tells
 // the runtime whether the same content was already processed (duplicate).

@@ -5,11 +5,16 @@
 package outbox
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/fsutil"
@@ -23,11 +28,16 @@ const TempPrefix = ".ferry-"
 // visible under its final name, or Abort to remove it. After either, further
 // calls are no-ops that return the first outcome.
 type File struct {
-	f      *os.File
+	w      io.WriteCloser
+	fs     FS
+	tmp    string
 	final  string
+	backup string // the file final replaced, kept until the batch is committed
 	done   bool
+	closed bool
 	result error
-	// Rename is os.Rename; tests replace it to simulate a refused rename.
+	// Rename is the file system's rename; tests replace it to simulate a
+	// refused rename.
 	Rename func(oldpath, newpath string) error
 	// Sleep waits between rename retries; tests replace it.
 	Sleep func(time.Duration)
@@ -38,16 +48,67 @@ type File struct {
 
 // Create starts an output that will be named path when committed. The temp
 // file is created in path's folder so that the rename stays on one volume.
-func Create(path string) (*File, error) {
+func Create(path string) (*File, error) { return CreateIn(nil, path) }
+
+// CreateIn is Create on the file system fsys (nil: OS).
+func CreateIn(fsys FS, path string) (*File, error) {
+	fsys = fsOrOS(fsys)
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, TempPrefix+base+".*.tmp")
-	if err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		tmp, err := tempName(dir, base)
+		if err != nil {
+			return nil, err
+		}
+		w, err := fsys.Create(tmp)
+		if errors.Is(err, fs.ErrExist) && try < 10 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &File{w: w, fs: fsys, tmp: tmp, final: path, Rename: fsys.Rename, Sleep: time.Sleep, Retryable: fsutil.HeldOpen}, nil
 	}
-	return &File{f: f, final: path, Rename: os.Rename, Sleep: time.Sleep, Retryable: fsutil.HeldOpen}, nil
+}
+
+// tempName returns a fresh temp path for base in dir:
+// TempPrefix+base+"."+random+".tmp".
+func tempName(dir, base string) (string, error) {
+	r, err := random()
+	return filepath.Join(dir, TempPrefix+base+"."+r+".tmp"), err
+}
+
+// backupName returns a fresh path for the old version of base in dir
+// (see Batch.Commit): TempPrefix+base+"."+random+".old".
+func backupName(dir, base string) (string, error) {
+	r, err := random()
+	return filepath.Join(dir, TempPrefix+base+"."+r+".old"), err
+}
+
+// BackupPattern is the filepath.Match pattern of the old versions of the
+// file base that Batch.Commit moved aside (see there); after a crash, the
+// one who finishes the commit removes them.
+func BackupPattern(base string) string {
+	return TempPrefix + escapeGlob(base) + ".????????????????.old"
+}
+
+// escapeGlob quotes the characters filepath.Match treats specially.
+func escapeGlob(s string) string {
+	if runtime.GOOS == "windows" { // no escaping there: replace by "?"
+		return strings.NewReplacer("*", "?", "[", "?", "]", "?").Replace(s)
+	}
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
+}
+
+// random returns 16 random hex digits.
+func random() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // Write writes to the temp file.
@@ -55,11 +116,30 @@ func (o *File) Write(p []byte) (int, error) {
 	if o.done {
 		return 0, errors.New("outbox: write after commit or abort")
 	}
-	return o.f.Write(p)
+	return o.w.Write(p)
 }
 
 // TempName returns the temp file's path.
-func (o *File) TempName() string { return o.f.Name() }
+func (o *File) TempName() string { return o.tmp }
+
+// FinalName returns the path the file gets when committed.
+func (o *File) FinalName() string { return o.final }
+
+// close syncs (where the writer can) and closes the temp file once.
+func (o *File) close() error {
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	var err error
+	if s, ok := o.w.(interface{ Sync() error }); ok {
+		err = s.Sync()
+	}
+	if cerr := o.w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // Commit flushes the temp file to disk, renames it to its final name and
 // syncs the folder. On failure the temp file is removed and no file appears
@@ -69,20 +149,16 @@ func (o *File) Commit() error {
 		return o.result
 	}
 	o.done = true
-	tmp := o.f.Name()
-	err := o.f.Sync()
-	if cerr := o.f.Close(); err == nil {
-		err = cerr
-	}
+	err := o.close()
 	if err == nil {
-		err = o.renameRetry(tmp, o.final)
+		err = o.renameRetry(o.tmp, o.final)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
+		_ = o.fs.Remove(o.tmp)
 		o.result = fmt.Errorf("writing %s: %w", o.final, err)
 		return o.result
 	}
-	o.result = SyncDir(filepath.Dir(o.final))
+	o.result = syncDir(o.fs, filepath.Dir(o.final))
 	return o.result
 }
 
@@ -94,8 +170,8 @@ func (o *File) Abort() error {
 	}
 	o.done = true
 	o.result = errors.New("outbox: aborted")
-	_ = o.f.Close()
-	return os.Remove(o.f.Name())
+	_ = o.close()
+	return o.fs.Remove(o.tmp)
 }
 
 // renameRetry renames, retrying with backoff when the OS refuses: on

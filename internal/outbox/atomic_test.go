@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -164,4 +165,76 @@ func assertOnlyPrefix(t *testing.T, dir, prefix string) {
 		}
 		return nil
 	})
+}
+
+// refuseFS is the OS with renames to one final name refused.
+type refuseFS struct {
+	OS
+	refuse string
+}
+
+func (f refuseFS) Rename(a, b string) error {
+	if filepath.Base(b) == f.refuse {
+		return &os.LinkError{Op: "rename", Old: a, New: b, Err: syscall.EROFS}
+	}
+	return os.Rename(a, b)
+}
+
+// TestBatchCommitFailureTakesBackWhatWasPublished: the second rename of a
+// commit is refused; the first file, already renamed, is removed again and
+// no temp file stays: nothing of the batch is visible.
+func TestBatchCommitFailureTakesBackWhatWasPublished(t *testing.T) {
+	dir := t.TempDir()
+	b := Batch{FS: refuseFS{refuse: "b.csv"}}
+	for _, rel := range []string{"a.csv", "b.csv", "c.csv"} {
+		w, err := b.Create(dir, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(rel))
+	}
+	err := b.Commit()
+	if !errors.Is(err, syscall.EROFS) {
+		t.Fatalf("commit: %v", err)
+	}
+	assertOnly(t, dir)
+}
+
+// TestBatchCommitFailurePutsBackReplacedFiles: a file the batch replaced
+// (a lookup table the run extended) is back with its old content after a
+// failed commit, and replaced after a good one, with no temp file left.
+func TestBatchCommitFailurePutsBackReplacedFiles(t *testing.T) {
+	for _, fail := range []bool{true, false} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "table.csv"), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b := Batch{FS: refuseFS{refuse: "z.csv"}}
+		if !fail {
+			b.FS = nil
+		}
+		for _, rel := range []string{"table.csv", "z.csv"} {
+			w, err := b.Create(dir, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte("new " + rel))
+		}
+		err := b.Commit()
+		if fail != (err != nil) {
+			t.Fatalf("fail %v: commit: %v", fail, err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "table.csv"))
+		if fail {
+			assertOnly(t, dir, "table.csv")
+			if string(got) != "old" {
+				t.Errorf("table after a failed commit: %q", got)
+			}
+		} else {
+			assertOnly(t, dir, "table.csv", "z.csv")
+			if string(got) != "new table.csv" {
+				t.Errorf("table after a commit: %q", got)
+			}
+		}
+	}
 }

@@ -7,14 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
 	"github.com/ferry-sync/ferry/internal/journal"
-	"github.com/ferry-sync/ferry/internal/outbox"
+	"github.com/ferry-sync/ferry/internal/store"
 )
 
 // Recovered describes what Recover did with one unfinished entry.
@@ -33,12 +34,19 @@ type Recovered struct {
 // Recover finishes or undoes every unfinished entry of the journal, oldest
 // first:
 //   - claimed: the work file goes back to its inbox (if it still exists)
-//     and the entry is released;
+//     and the entry is released; but when the work file is gone and the
+//     input lies in the error folder beside its report (a crash between
+//     that move and the journal's Fail), the entry is failed with that
+//     path and report;
 //   - committing: if every output is complete (at its final path, or a temp
 //     file with the journaled size and SHA-256), the rest are published and
 //     the entry continues as committed; otherwise the temp files are
 //     removed, the input goes back to its inbox and the entry is released;
-//   - committed: the input is archived and the entry finished.
+//   - committed: the input is archived and the entry finished; when the
+//     work file is gone (a crash between archiving and Finish), the archived
+//     input is looked up (same name or "name (n)", same content, named by no
+//     other entry, in the archive folders of the days since the claim) and
+//     its path recorded.
 //
 // Then it removes the temp files a crash left in the pipelines' outbox
 // and error folders (those of entries it could not recover stay), and puts
@@ -103,7 +111,7 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 			continue
 		}
 		dir := r.WorkDir(name)
-		des, err := os.ReadDir(dir)
+		des, err := r.store().List(dir)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -131,7 +139,7 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 					cl.Marker, cl.MarkerName = filepath.Join(dir, stamp+"-"+m), m
 				}
 			}
-			path, err := inbox.Unclaim(cl)
+			path, err := r.store().Unclaim(cl)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("putting back %s: %w", cl.Path, err))
 				continue
@@ -162,7 +170,7 @@ func isMarkerOf(tmpl, name, stamp string, files map[string]bool) bool {
 	return false
 }
 
-// removeTemps removes the temp files (outbox.TempPrefix…".tmp") a crash
+// removeTemps removes the temp files (store.Temps) a crash
 // left in the pipelines' outbox folders and error folders, except those
 // in keep. An attempt writes its outputs as temp files before it journals
 // them (Staged), so a crash while the pipeline runs leaves temp files no
@@ -181,25 +189,19 @@ func (r *Runner) removeTemps(keep map[string]bool) error {
 	}
 	var errs []error
 	for dir := range dirs {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			name := d.Name()
-			if d.IsDir() || keep[path] || !strings.HasPrefix(name, outbox.TempPrefix) || !strings.HasSuffix(name, ".tmp") {
-				return nil
-			}
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			r.log().Info("removed a temp file left by a crash", "path", path)
-			return nil
-		})
+		temps, err := r.store().Temps(dir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("removing temp files left by a crash: %w", err))
+		}
+		for _, path := range temps {
+			if keep[path] {
+				continue
+			}
+			if err := r.store().Remove(path); err != nil {
+				errs = append(errs, fmt.Errorf("removing temp files left by a crash: %w", err))
+				continue
+			}
+			r.log().Info("removed a temp file left by a crash", "path", path)
 		}
 	}
 	return errors.Join(errs...)
@@ -209,33 +211,22 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 	rec := Recovered{Entry: e}
 	state := e.State
 	if state == journal.StateCommitting {
-		complete, err := outputsComplete(e.Outputs)
+		complete, err := r.outputsComplete(e.Outputs)
 		if err != nil {
 			return rec, err
 		}
 		if !complete {
 			for _, o := range e.Outputs {
 				if o.Temp != "" {
-					if err := os.Remove(o.Temp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					if err := r.store().Remove(o.Temp); err != nil {
 						return rec, err
 					}
 				}
 			}
 			return r.putBack(ctx, e, "interrupted before its outputs were complete")
 		}
-		dirs := map[string]bool{}
-		for _, o := range e.Outputs {
-			if _, err := os.Lstat(o.Temp); err == nil {
-				if err := os.Rename(o.Temp, o.Path); err != nil {
-					return rec, fmt.Errorf("publishing %s: %w", o.Path, err)
-				}
-				dirs[filepath.Dir(o.Path)] = true
-			}
-		}
-		for d := range dirs {
-			if err := outbox.SyncDir(d); err != nil {
-				return rec, err
-			}
+		if err := r.store().Publish(store.Attempt{Pipeline: e.Pipeline, SHA256: e.SHA256, Number: e.Attempt}, e.Outputs); err != nil {
+			return rec, err
 		}
 		if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
 			return rec, fmt.Errorf("journal: %w", err)
@@ -245,21 +236,43 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 	}
 	switch state {
 	case journal.StateClaimed:
+		if _, err := r.store().Stat(e.Work); errors.Is(err, fs.ErrNotExist) {
+			// A bad file moved beside its report, killed before Fail.
+			moved, err := r.findMoved(ctx, e, []string{r.errorDir(e.Pipeline)}, ".error.txt")
+			if err != nil {
+				return rec, err
+			}
+			if moved != "" {
+				return r.recoverFailed(ctx, e, moved)
+			}
+		}
 		return r.putBack(ctx, e, "interrupted before anything was written")
 	case journal.StateCommitted:
 		if rec.Action == "" {
 			rec.Action = "archived"
 		}
 		archive := ""
-		if _, err := os.Lstat(e.Work); err == nil {
+		if _, err := r.store().Stat(e.Work); err == nil {
 			m := r.workMarker(e)
 			moved, err := r.moveInput(e.Work, m, strings.TrimPrefix(filepath.Base(m), workStamp(e)), r.archiveDir(e.Pipeline), filepath.Base(e.Original))
-			if err != nil {
+			if moved == "" {
 				return rec, fmt.Errorf("archiving: %w", err)
+			}
+			archive = moved
+		} else if errors.Is(err, fs.ErrNotExist) {
+			// Archived, killed before Finish: find where it went.
+			moved, err := r.findMoved(ctx, e, r.archiveDirsSince(e), "")
+			if err != nil {
+				return rec, err
 			}
 			archive = moved
 		}
 		rec.Path = archive
+		dir := r.archiveDir(e.Pipeline)
+		if archive != "" {
+			dir = filepath.Dir(archive)
+		}
+		r.archiveSources(e.Pipeline, filepath.Base(e.Original), e.Work, dir)
 		if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: e.Counts, Archive: archive, Duration: r.now().Sub(e.ClaimedAt)}); err != nil {
 			return rec, fmt.Errorf("journal: %w", err)
 		}
@@ -270,10 +283,10 @@ func (r *Runner) recoverEntry(ctx context.Context, e journal.Entry) (Recovered, 
 
 // outputsComplete reports whether every output is at its final path or a
 // complete temp file.
-func outputsComplete(outs []journal.Output) (bool, error) {
+func (r *Runner) outputsComplete(outs []journal.Output) (bool, error) {
 	for _, o := range outs {
 		if o.Temp != "" {
-			sum, size, err := hashFile(o.Temp)
+			sum, size, err := r.hashFile(o.Temp)
 			if err == nil {
 				if size != o.Size || sum != o.SHA256 {
 					return false, nil
@@ -285,7 +298,7 @@ func outputsComplete(outs []journal.Output) (bool, error) {
 			}
 		}
 		// No temp file: it must have been published already.
-		sum, size, err := hashFile(o.Path)
+		sum, size, err := r.hashFile(o.Path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
@@ -302,7 +315,8 @@ func outputsComplete(outs []journal.Output) (bool, error) {
 // putBack moves the work file back into its inbox and releases the entry.
 func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (Recovered, error) {
 	rec := Recovered{Entry: e, Action: "put back"}
-	if _, err := os.Lstat(e.Work); err == nil {
+	dropSources(e.Work) // nothing was committed: the sources stay in the inbox
+	if _, err := r.store().Stat(e.Work); err == nil {
 		cl := inbox.Claimed{Path: e.Work, Dir: filepath.Dir(e.Original), Name: filepath.Base(e.Original)}
 		if m := r.workMarker(e); m != "" {
 			cl.Marker = m
@@ -311,7 +325,7 @@ func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (R
 				cl.DoneMarker = p.Config.Input.DoneMarker
 			}
 		}
-		back, err := inbox.Unclaim(cl)
+		back, err := r.store().Unclaim(cl)
 		if err != nil {
 			return rec, err
 		}
@@ -338,8 +352,110 @@ func (r *Runner) workMarker(e journal.Entry) string {
 	}
 	m := markerName(p.Config.Input.DoneMarker, filepath.Base(e.Original))
 	path := filepath.Join(filepath.Dir(e.Work), workStamp(e)+m)
-	if _, err := os.Lstat(path); err != nil {
+	if _, err := r.store().Stat(path); err != nil {
 		return ""
 	}
 	return path
+}
+
+// recoverFailed records as failed an entry whose input already lies in the
+// error folder at moved, beside its report (a crash between the move and
+// the journal's Fail).
+func (r *Runner) recoverFailed(ctx context.Context, e journal.Entry, moved string) (Recovered, error) {
+	rec := Recovered{Entry: e, Action: "failed", Path: moved}
+	report, err := r.readFile(moved + ".error.txt")
+	if err != nil {
+		return rec, fmt.Errorf("reading the error report: %w", err)
+	}
+	if err := r.Journal.Fail(ctx, e.ID, e.Attempt, journal.Failure{Counts: e.Counts, Error: string(report), ErrorPath: moved, Duration: r.now().Sub(e.ClaimedAt)}); err != nil {
+		return rec, fmt.Errorf("journal: %w", err)
+	}
+	return rec, nil
+}
+
+// archiveDirsSince lists the archive folders an entry's input may have been
+// moved to: one per day from its claim to now (the archive date is taken
+// when the input is moved), at most 31.
+func (r *Runner) archiveDirsSince(e journal.Entry) []string {
+	loc := r.location()
+	day := e.ClaimedAt.In(loc)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	now := r.now().In(loc)
+	var dirs []string
+	for i := 0; i < 31 && !day.After(now); i++ {
+		dirs = append(dirs, filepath.Join(r.Project.Archive, segment(e.Pipeline), day.Format("2006-01-02")))
+		day = day.AddDate(0, 0, 1)
+	}
+	return dirs
+}
+
+// findMoved looks in dirs for the input of e after a crash between moving
+// it out of the work folder and journaling where it went: a file named
+// like the original (or "<stem> (n)<ext>"), with companion beside it when
+// companion is not "", with the entry's content hash, that no other
+// journal entry names as its archive or error path. It returns "" when
+// there is none.
+func (r *Runner) findMoved(ctx context.Context, e journal.Entry, dirs []string, companion string) (string, error) {
+	others, err := r.Journal.Query(ctx, journal.Filter{Pipeline: e.Pipeline, SHA256: e.SHA256})
+	if err != nil {
+		return "", fmt.Errorf("journal: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, o := range others {
+		if o.ID != e.ID {
+			taken[o.Archive], taken[o.ErrorPath] = true, true
+		}
+	}
+	name := filepath.Base(e.Original)
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for _, dir := range dirs {
+		des, err := r.store().List(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, d := range des {
+			n := d.Name()
+			if d.IsDir() || !(n == name || isNumbered(n, stem, ext)) {
+				continue
+			}
+			path := filepath.Join(dir, n)
+			if taken[path] {
+				continue
+			}
+			if companion != "" {
+				if _, err := r.store().Stat(path + companion); err != nil {
+					continue
+				}
+			}
+			if sum, _, err := r.hashFile(path); err == nil && sum == e.SHA256 {
+				return path, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// isNumbered reports whether n is "<stem> (k)<ext>" for a number k >= 2, the
+// names Store.FreeName gives.
+func isNumbered(n, stem, ext string) bool {
+	mid, ok := strings.CutPrefix(n, stem+" (")
+	if !ok {
+		return false
+	}
+	num, ok := strings.CutSuffix(mid, ")"+ext)
+	return ok && num != "" && strings.Trim(num, "0123456789") == ""
+}
+
+// readFile reads a small file from the store.
+func (r *Runner) readFile(path string) ([]byte, error) {
+	f, err := r.store().Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

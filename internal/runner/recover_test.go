@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-sync/ferry/internal/journal"
 )
@@ -357,4 +358,101 @@ func TestRecoverCrashRegressions(t *testing.T) {
 			t.Errorf("unfinished entries left: %+v", un)
 		}
 	})
+}
+
+// The journal gaps the crash test found: the files were right after a kill
+// between a move and its journal step, but the journal was not.
+func TestRecoverJournalGaps(t *testing.T) {
+	ctx := context.Background()
+
+	// Killed after a bad file reached the error folder, before Fail: the
+	// entry was released by Recover (history --failed missed it); now it
+	// ends failed with its error path and report.
+	t.Run("moved-to-error-before-fail", func(t *testing.T) {
+		e := newEnv(t, nil)
+		os.Remove(e.path(inboxRel + "/artikel.csv"))
+		e.drop("artikel-bad-decimal.csv", read(t, filepath.Join(badDir, "artikel-bad-decimal.csv")))
+		e.r.crashAt = func(stage string) error {
+			if stage == "moved" {
+				return errCrash
+			}
+			return nil
+		}
+		res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel-bad-decimal.csv"))
+		if !errors.Is(err, errCrash) {
+			t.Fatalf("ProcessFile: %v", err)
+		}
+		e.open()
+		rec, err := e.r.Recover(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := e.path("error/" + pipeName + "/artikel-bad-decimal.csv")
+		if len(rec) != 1 || rec[0].Action != "failed" || rec[0].Path != moved {
+			t.Fatalf("recovered %+v", rec)
+		}
+		ent, err := e.j.Get(ctx, res.EntryID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := read(t, moved+".error.txt")
+		if ent.State != journal.StateFailed || ent.ErrorPath != moved || ent.Error != string(report) {
+			t.Errorf("entry %s %q, error %q", ent.State, ent.ErrorPath, ent.Error)
+		}
+		if !strings.Contains(ent.Error, "VK1") {
+			t.Errorf("the journaled report is not the report: %q", ent.Error)
+		}
+		same(t, e.files(), []string{"error/" + pipeName + "/artikel-bad-decimal.csv", "error/" + pipeName + "/artikel-bad-decimal.csv.error.txt"})
+	})
+
+	// Killed after archiving, before Finish: the entry ended done with an
+	// empty archive path; now Recover finds the archived input.
+	for _, dup := range []bool{false, true} {
+		name := "archived-before-finish"
+		if dup {
+			name += "-duplicate"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			input := read(t, e.path(inboxRel+"/artikel.csv"))
+			arch := "archive/" + pipeName + "/2026-03-16/"
+			want := e.path(arch + "artikel.csv")
+			if dup {
+				// The first copy is done and archived; the second has the
+				// same content, so the hash alone cannot tell them apart.
+				if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); err != nil {
+					t.Fatal(err)
+				}
+				e.drop("artikel.csv", input)
+				want = e.path(arch + "artikel (2).csv")
+			}
+			e.r.crashAt = func(stage string) error {
+				if stage == "archived" {
+					return errCrash
+				}
+				return nil
+			}
+			res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv"))
+			if !errors.Is(err, errCrash) {
+				t.Fatalf("ProcessFile: %v", err)
+			}
+			// The next day: the archive date is the day of the move.
+			e.clock.Sleep(ctx, 24*time.Hour)
+			e.open()
+			rec, err := e.r.Recover(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec) != 1 || rec[0].Action != "archived" || rec[0].Path != want {
+				t.Fatalf("recovered %+v, want archived to %s", rec, want)
+			}
+			ent, err := e.j.Get(ctx, res.EntryID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ent.State != journal.StateDone || ent.Archive != want {
+				t.Errorf("entry %s, archive %q, want %q", ent.State, ent.Archive, want)
+			}
+		})
+	}
 }

@@ -4,8 +4,31 @@
 // folder with a report in plain words), and every step recorded in the
 // journal so that Recover can finish or undo whatever a crash interrupted.
 //
-// File moves are renames inside one volume followed by a sync of both
-// folders; nothing the journal still refers to is deleted.
+// Every file operation goes through a store.Store (Runner.Store; folders
+// on a drive by default). File moves are renames inside one volume
+// followed by a sync of both folders; nothing the journal still refers to
+// is deleted.
+//
+// # Faults of the store
+//
+// What happens to an input when the storage fails, by fault class:
+//   - a full disk, a read-only or refused outbox or error folder, a refused
+//     rename while publishing, an unreadable input (any store.IsFault while
+//     reading the input, writing or publishing the outputs, writing the
+//     report of a bad file or moving it to the error folder): the input is
+//     not at fault, so it is not sent to the error folder. Nothing of the
+//     attempt stays visible (a failed publish takes back what it had
+//     published and puts back the files it replaced), the input goes back
+//     into its inbox unchanged, the journal entry is released with the
+//     reason, and the error matches ErrGivenBack. `ferry run` reports it and
+//     exits non-zero; the next run takes the file again. `ferry watch` logs
+//     it and tries again with backoff.
+//   - a problem of the input itself (its content; an output name or path
+//     its values make impossible): the error folder with the report.
+//   - a fault while archiving an input whose outputs are published: it
+//     must not run again, so it stays in the work folder with its entry
+//     committed; `ferry watch` tries the archiving again with backoff, and
+//     Recover archives it at the next start.
 package runner
 
 import (
@@ -20,7 +43,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +50,7 @@ import (
 	"github.com/ferry-sync/ferry/internal/inbox"
 	"github.com/ferry-sync/ferry/internal/journal"
 	"github.com/ferry-sync/ferry/internal/outbox"
+	"github.com/ferry-sync/ferry/internal/store"
 	"github.com/ferry-sync/ferry/transform"
 )
 
@@ -60,6 +83,9 @@ type Result struct {
 	Outputs []string
 	// Moved is where the input went: its archive or error-folder path.
 	Moved string
+	// Archived are the files copy outputs took from the inbox, moved into
+	// the archive beside the input (their new paths).
+	Archived []string
 	// Report is the error report (Failed) or the duplicate note (Duplicate).
 	Report string
 	// Err is the reason of a Failed outcome.
@@ -81,6 +107,12 @@ type Runner struct {
 	ConfigHashes map[string]string
 	// Journal records every step.
 	Journal journal.Journal
+	// Store is where the files live: every file operation of ProcessFile,
+	// Recover, RunOnce and Watch (listing inboxes, claiming, reading the
+	// input, staging and publishing outputs, archiving, error reports and
+	// notes) goes through it. New sets a store.Local on the OS; nil means
+	// the same.
+	Store store.Store
 	// Now is the clock (archive dates, durations); default time.Now.
 	Now func() time.Time
 	// Sleep waits for d or until ctx is done (RunOnce's settle wait);
@@ -107,18 +139,20 @@ type Runner struct {
 	inflight map[string]*keyLock
 
 	// crashAt is a test seam: called after each journaled stage
-	// ("claimed", "staged", "published") and after a failed file's report
-	// is written ("reported") or a duplicate's note ("noted"); an error stops ProcessFile right there, as a
-	// crash would.
+	// ("claimed", "staged", "published"), after a failed file's report
+	// is written ("reported") or a duplicate's note ("noted"), after a
+	// failed input was moved beside its report ("moved") and after a done
+	// input was archived ("archived"); an error stops ProcessFile right
+	// there, as a crash would.
 	crashAt func(stage string) error
 }
 
 // New returns a Runner for the project, its compiled pipelines (by name)
-// and the journal, with Workers from the project and Owner "host:pid". It
-// computes each pipeline's configuration hash: the SHA-256 of the pipeline
-// file's bytes followed by ferry.yaml's bytes.
+// and the journal, with Workers from the project, Owner "host:pid" and a
+// store.Local on the OS. It computes each pipeline's configuration hash:
+// the SHA-256 of the pipeline file's bytes followed by ferry.yaml's bytes.
 func New(proj *transform.Project, pipelines map[string]*transform.Pipeline, j journal.Journal) (*Runner, error) {
-	r := &Runner{Project: proj, Pipelines: pipelines, Journal: j, ConfigHashes: map[string]string{}, Workers: proj.Workers}
+	r := &Runner{Project: proj, Pipelines: pipelines, Journal: j, Store: store.NewLocal(nil), ConfigHashes: map[string]string{}, Workers: proj.Workers}
 	projBytes, err := os.ReadFile(proj.File)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", proj.File, err)
@@ -195,9 +229,19 @@ func segment(name string) string {
 	return "_"
 }
 
-// hashFile returns the hex SHA-256 and the size of a file.
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+// store returns the Runner's Store, setting the default on first use.
+func (r *Runner) store() store.Store {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Store == nil {
+		r.Store = store.NewLocal(nil)
+	}
+	return r.Store
+}
+
+// hashFile returns the hex SHA-256 and the size of a file in the store.
+func (r *Runner) hashFile(path string) (string, int64, error) {
+	f, err := r.store().Open(path)
 	if err != nil {
 		return "", 0, err
 	}
@@ -214,7 +258,22 @@ func hashFile(path string) (string, int64, error) {
 // documentation. A bad file is not an error: it is a Result with Outcome
 // Failed. The error is for what leaves the input unfinished (journal or
 // file-system failures, a cancelled ctx): the input is then back in its
-// inbox, or in the work folder where Recover will find it.
+// inbox (the error matches ErrGivenBack), or in the work folder where
+// Recover will find it.
+//
+// A fault of the store (a full disk, a read-only outbox or error folder, a
+// refused rename; see store.IsFault) is not the input's fault: whether it
+// happens while the outputs are written or published, or while the report
+// of a bad file is written, nothing of the attempt stays visible, the input
+// goes back to its inbox unchanged, its journal entry is released with the
+// reason, and the error matches ErrGivenBack: the next attempt (RunOnce's
+// next run, Watch's retry with backoff) processes it once the fault is
+// gone. Only problems of the input itself (its content, an output name its
+// values make impossible) send it to the error folder. A fault while
+// archiving a done input, after its outputs were published, leaves it in
+// the work folder with its entry committed: it must not be processed
+// again; Watch tries the archiving again with backoff, and Recover
+// archives it at the next start.
 func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Claimed) (Result, error) {
 	start := r.now()
 	res := Result{Pipeline: pipeline, File: cl.Name}
@@ -222,7 +281,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	if p == nil {
 		return res, r.giveBack(cl, fmt.Errorf("there is no pipeline %q", pipeline))
 	}
-	sum, size, err := hashFile(cl.Path)
+	sum, size, err := r.hashFile(cl.Path)
 	if err != nil {
 		return res, r.giveBack(cl, fmt.Errorf("reading %s: %w", cl.Name, err))
 	}
@@ -261,27 +320,36 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		return r.duplicate(ctx, e, cl, first, start)
 	}
 
-	sink := &batchSink{}
+	batch, err := r.store().Stage(store.Attempt{Pipeline: pipeline, SHA256: sum, Number: e.Attempt})
+	if err != nil {
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("staging the outputs of %s: %w", cl.Name, err))
+	}
+	sink := &batchSink{batch: batch}
 	crashed := false // a simulated crash leaves the temp files, as a real one would
 	defer func() {
 		if !crashed {
-			sink.batch.Abort()
+			batch.Abort()
 		}
 	}()
 	st, runErr := r.run(ctx, p, cl, sink)
 	res.Counts = journal.Counts{In: int64(st.In), Out: int64(st.Out), Rejected: int64(st.Rejected)}
 	if runErr != nil && ctx.Err() != nil {
-		sink.batch.Abort()
+		batch.Abort()
 		return res, r.rollback(ctx, e, cl, ctx.Err())
 	}
+	if runErr != nil && sink.fault != nil {
+		batch.Abort()
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("processing %s: %w", cl.Name, sink.fault))
+	}
 	if runErr != nil {
-		sink.batch.Abort()
+		batch.Abort()
 		return r.fail(ctx, e, cl, res, runErr, start)
 	}
-	paths := sink.batch.Paths()
-	outs := make([]journal.Output, len(paths))
+	paths := make([]string, len(sink.files))
+	outs := make([]journal.Output, len(sink.files))
 	for i, w := range sink.files {
-		outs[i] = journal.Output{Path: paths[i], Temp: w.temp, Size: w.n, SHA256: hex.EncodeToString(w.h.Sum(nil))}
+		paths[i] = w.out.Path()
+		outs[i] = journal.Output{Path: w.out.Path(), Temp: w.out.Temp(), Size: w.n, SHA256: hex.EncodeToString(w.h.Sum(nil))}
 	}
 	if len(st.Keys) > 0 { // counted as sent from Staged on, with the outputs
 		keys := make([]journal.Key, len(st.Keys))
@@ -289,12 +357,19 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 			keys[i] = journal.Key{Scope: k.Scope, Key: k.Key}
 		}
 		if err := r.Journal.RecordKeys(ctx, e.ID, e.Attempt, keys); err != nil {
-			sink.batch.Abort()
+			batch.Abort()
 			return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 		}
 	}
+	// The files copy outputs took from the inbox are listed beside the
+	// work file before the commit, so that whoever finishes the commit
+	// (this run, or Recover after a crash) archives them too.
+	if err := r.writeSources(cl, st.Copied); err != nil {
+		batch.Abort()
+		return res, r.rollback(ctx, e, cl, err)
+	}
 	if err := r.Journal.Staged(ctx, e.ID, e.Attempt, outs); err != nil {
-		sink.batch.Abort()
+		batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
 	// Staged: from here the file is finished even when ctx ends (SIGTERM),
@@ -304,9 +379,10 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		crashed = true
 		return res, err
 	}
-	if err := sink.batch.Commit(); err != nil {
-		// The journal says committing: Recover finishes or undoes it.
-		return res, fmt.Errorf("publishing the outputs of %s: %w", cl.Name, err)
+	if err := batch.Commit(); err != nil {
+		// Nothing of the batch is visible (Commit takes back what it had
+		// published): the input goes back and is tried again.
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("publishing the outputs of %s: %w", cl.Name, err))
 	}
 	if err := r.Journal.Published(ctx, e.ID, e.Attempt); err != nil {
 		return res, fmt.Errorf("journal: %w", err)
@@ -316,10 +392,17 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}
 	res.Outputs = paths
 	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, r.archiveDir(pipeline), cl.Name)
-	if err != nil {
-		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
+	if moved == "" {
+		// Published, so it must not run again: it stays in the work
+		// folder, and Recover archives it.
+		e.State, e.Counts = journal.StateCommitted, res.Counts
+		return res, &notArchived{entry: e, err: fmt.Errorf("archiving %s (its outputs are published; it stays in the work folder until it is archived): %w", cl.Name, err)}
 	}
 	res.Moved = moved
+	res.Archived = r.archiveSources(pipeline, cl.Name, cl.Path, filepath.Dir(moved))
+	if err := r.crash("archived"); err != nil {
+		return res, err
+	}
 	res.Outcome = Done
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Counts: res.Counts, Archive: moved, Duration: res.Duration}); err != nil {
@@ -370,13 +453,14 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 		return transform.Stats{}, err
 	}
 	defer r.Memory.For(fm.Name)()
-	f, err := os.Open(cl.Path)
+	f, err := r.store().Open(cl.Path)
 	if err != nil {
+		sink.fault = err
 		return transform.Stats{}, err
 	}
 	defer f.Close()
 	source := cl.Name
-	in, counted, done := r.track(p.Config.Name, cl.Name, f, cl.Size)
+	in, counted, done := r.track(p.Config.Name, cl.Name, &faultReader{r: f, sink: sink}, cl.Size)
 	defer done()
 	rd, err := formats.NewTextReader(fm, in, source, ic.Encoding, ic.FormatOpts)
 	if err != nil {
@@ -387,7 +471,7 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
 	})
 	log := r.log()
-	st, err := p.Run(ctx, rd, transform.Source{Path: source}, sink, transform.RunOptions{
+	st, err := p.Run(ctx, rd, transform.Source{Path: source, Dir: cl.Dir}, sink, transform.RunOptions{
 		Warn: func(msg string) { log.Warn(msg, "pipeline", p.Config.Name, "file", cl.Name) },
 		Sent: func(scope, key string) (string, bool, error) {
 			id, ok, err := r.Journal.KeySent(ctx, p.Config.Name, scope, key)
@@ -412,39 +496,63 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	return st, err
 }
 
-// batchSink stages every output in one outbox.Batch and hashes it while it
-// is written.
+// batchSink stages every output in one store.Batch and hashes it while it
+// is written. fault is the first fault of the store met while reading the
+// input or writing an output: the run failed because of it, not because of
+// the input.
 type batchSink struct {
-	batch outbox.Batch
+	batch store.Batch
 	files []*hashWriter
+	fault error
 }
 
 // Create stages rel in dir.
 func (s *batchSink) Create(dir, rel string) (io.Writer, error) {
-	w, err := s.batch.Create(dir, rel)
+	o, err := s.batch.Create(dir, rel)
 	if err != nil {
+		s.noteFault(err)
 		return nil, err
 	}
-	hw := &hashWriter{w: w, h: sha256.New()}
-	if f, ok := w.(*outbox.File); ok {
-		hw.temp = f.TempName()
-	}
+	hw := &hashWriter{out: o, h: sha256.New(), sink: s}
 	s.files = append(s.files, hw)
 	return hw, nil
 }
 
+func (s *batchSink) noteFault(err error) {
+	if s.fault == nil && store.IsFault(err) {
+		s.fault = err
+	}
+}
+
 // hashWriter counts and hashes what it writes through.
 type hashWriter struct {
-	w    io.Writer
+	out  store.Output
 	h    hash.Hash
 	n    int64
-	temp string
+	sink *batchSink
 }
 
 func (w *hashWriter) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
+	n, err := w.out.Write(p)
 	w.h.Write(p[:n])
 	w.n += int64(n)
+	if err != nil {
+		w.sink.noteFault(err)
+	}
+	return n, err
+}
+
+// faultReader notes a read error of the input as a fault of the store.
+type faultReader struct {
+	r    io.Reader
+	sink *batchSink
+}
+
+func (f *faultReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && err != io.EOF {
+		f.sink.noteFault(err)
+	}
 	return n, err
 }
 
@@ -453,10 +561,7 @@ func (w *hashWriter) Write(p []byte) (int, error) {
 func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
 	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	dir := r.errorDir(res.Pipeline)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the error folder: %w", err))
-	}
-	name, err := freeName(dir, cl.Name, "")
+	name, err := r.store().FreeName(dir, cl.Name, "")
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
@@ -464,15 +569,19 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 	// A report without its input beside it is left by a crash between
 	// writing the report and moving the input: it is replaced.
 	reportPath := filepath.Join(dir, name+".error.txt")
-	if err := writeFile(reportPath, []byte(report)); err != nil {
-		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the error report: %w", err))
+	if err := r.store().Put(reportPath, []byte(report)); err != nil {
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the error report of %s: %w", cl.Name, err))
 	}
 	if err := r.crash("reported"); err != nil {
 		return res, err
 	}
 	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
-	if err != nil {
-		return res, fmt.Errorf("moving %s to the error folder: %w", cl.Name, err)
+	if moved == "" {
+		_ = r.store().Remove(reportPath)
+		return res, r.rollback(ctx, e, cl, fmt.Errorf("moving %s to the error folder: %w", cl.Name, err))
+	}
+	if err := r.crash("moved"); err != nil {
+		return res, err
 	}
 	res.Outcome, res.Moved, res.Report, res.Err = Failed, moved, reportPath, runErr
 	res.Duration = r.now().Sub(start)
@@ -491,10 +600,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
 	dir := r.archiveDir(e.Pipeline)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, r.rollback(ctx, e, cl, fmt.Errorf("creating the archive folder: %w", err))
-	}
-	name, err := freeName(dir, cl.Name, "") // a note without its input is left by a crash: replaced
+	name, err := r.store().FreeName(dir, cl.Name, "") // a note without its input is left by a crash: replaced
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
@@ -504,7 +610,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	}
 	note := DuplicateNote(r.reportLanguage(), cl.Name, first.ID, filepath.Base(first.Original), first.EndedAt, r.location(), outs)
 	notePath := filepath.Join(dir, name+".duplicate.txt")
-	if err := writeFile(notePath, []byte(note)); err != nil {
+	if err := r.store().Put(notePath, []byte(note)); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
 	}
 	if err := r.crash("noted"); err != nil {
@@ -517,10 +623,16 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 		return res, fmt.Errorf("journal: %w", err)
 	}
 	moved, err := r.moveInput(cl.Path, cl.Marker, cl.MarkerName, dir, name)
-	if err != nil {
-		return res, fmt.Errorf("archiving %s: %w", cl.Name, err)
+	if moved == "" {
+		// Journaled as published: Watch tries again, Recover archives it
+		// at the next start.
+		e.State = journal.StateCommitted
+		return res, &notArchived{entry: e, err: fmt.Errorf("archiving %s (a duplicate; it stays in the work folder until it is archived): %w", cl.Name, err)}
 	}
 	res.Moved, res.Report = moved, notePath
+	if err := r.crash("archived"); err != nil {
+		return res, err
+	}
 	res.Duration = r.now().Sub(start)
 	if err := r.Journal.Finish(ctx, e.ID, e.Attempt, journal.Result{Archive: moved, Duration: res.Duration}); err != nil {
 		return res, fmt.Errorf("journal: %w", err)
@@ -529,88 +641,74 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	return res, nil
 }
 
+// notArchived is the error of ProcessFile when the outputs are published
+// but the input could not be archived: the entry is committed, the input in
+// the work folder. Watch tries the archiving again; otherwise Recover does
+// it at the next start.
+type notArchived struct {
+	entry journal.Entry
+	err   error
+}
+
+func (n *notArchived) Error() string { return n.err.Error() }
+func (n *notArchived) Unwrap() error { return n.err }
+
+// ErrGivenBack is matched (errors.Is) by an error of ProcessFile after
+// which the input is back in its inbox, unchanged, and its journal entry
+// (if any) released: it is processed again by a later attempt.
+var ErrGivenBack = errors.New("the input was put back into its inbox")
+
+// givenBack is an error after which the input is back in its inbox.
+type givenBack struct{ err error }
+
+func (g *givenBack) Error() string        { return g.err.Error() }
+func (g *givenBack) Unwrap() error        { return g.err }
+func (g *givenBack) Is(target error) bool { return target == ErrGivenBack }
+
 // rollback gives a claimed input back to its inbox and releases its entry;
-// it returns cause (joined with any failure of the rollback itself).
+// it returns cause (joined with any failure of the rollback itself), as
+// ErrGivenBack when the input is back.
 func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
-	if _, err := inbox.Unclaim(cl); err != nil {
-		errs = append(errs, err)
+	dropSources(cl.Path)
+	_, uerr := r.store().Unclaim(cl)
+	if uerr != nil {
+		errs = append(errs, uerr)
 	}
 	if err := r.Journal.Release(context.WithoutCancel(ctx), e.ID, e.Attempt, "given back: "+cause.Error()); err != nil {
 		errs = append(errs, fmt.Errorf("journal: %w", err))
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if uerr == nil {
+		return &givenBack{err}
+	}
+	return err
 }
 
 // giveBack puts a claimed file back before anything was journaled.
 func (r *Runner) giveBack(cl inbox.Claimed, cause error) error {
-	if _, err := inbox.Unclaim(cl); err != nil {
+	if _, err := r.store().Unclaim(cl); err != nil {
 		return errors.Join(cause, err)
 	}
-	return cause
+	return &givenBack{cause}
 }
 
-// moveInput renames the work file into dir as name (or a free name like
+// moveInput moves the work file into dir as name (or a free name like
 // it), its done-marker (if any) beside it as markerName (or a free name
-// like it), and syncs both folders.
+// like it). It returns the input's new path, "" when it did not move.
 func (r *Runner) moveInput(work, marker, markerName, dir, name string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	dst := filepath.Join(dir, name)
-	if _, err := os.Lstat(dst); err == nil {
-		free, err := freeName(dir, name, "")
-		if err != nil {
-			return "", err
-		}
-		dst = filepath.Join(dir, free)
-	}
-	if err := os.Rename(work, dst); err != nil {
+	dst, err := r.store().Move(work, dir, name)
+	if dst == "" {
 		return "", err
 	}
 	if marker != "" {
 		// The marker has done its job; keep it beside the input.
-		if mname, err := freeName(dir, markerName, ""); err == nil {
-			_ = os.Rename(marker, filepath.Join(dir, mname))
-		}
+		_, _ = r.store().Move(marker, dir, markerName)
 	}
-	if err := outbox.SyncDir(dir); err != nil {
-		return dst, err
-	}
-	return dst, outbox.SyncDir(filepath.Dir(work))
-}
-
-// freeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2, such
-// that neither it nor it+companion exist in dir.
-func freeName(dir, name, companion string) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	cand := name
-	for n := 2; n < 10000; n++ {
-		_, err1 := os.Lstat(filepath.Join(dir, cand))
-		err2 := os.ErrNotExist
-		if companion != "" {
-			_, err2 = os.Lstat(filepath.Join(dir, cand+companion))
-		}
-		if errors.Is(err1, os.ErrNotExist) && errors.Is(err2, os.ErrNotExist) {
-			return cand, nil
-		}
-		cand = stem + " (" + strconv.Itoa(n) + ")" + ext
-	}
-	return "", fmt.Errorf("no free name like %q in %s", name, dir)
-}
-
-// writeFile writes a small file atomically (temp, sync, rename, sync dir).
-func writeFile(path string, data []byte) error {
-	f, err := outbox.Create(path)
 	if err != nil {
-		return err
+		r.log().Warn("moved, but could not make the move durable", "file", dst, "error", err.Error())
 	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Abort()
-		return err
-	}
-	return f.Commit()
+	return dst, nil
 }
 
 func (r *Runner) logResult(res Result) {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
+	"github.com/ferry-sync/ferry/internal/journal"
+	"github.com/ferry-sync/ferry/internal/store"
 	"github.com/ferry-sync/ferry/transform"
 )
 
@@ -68,7 +71,12 @@ type WatchOptions struct {
 // start), then processes every file that becomes ready in the inboxes with
 // Workers goroutines, a FIFO inbox's files one at a time. Each file is
 // logged by ProcessFile (one INFO line); files that could not be processed
-// are logged as errors and retried once they have settled again.
+// are logged as errors and retried once they have settled again. A file
+// given back after a fault of the store (ErrGivenBack: a full disk, a
+// read-only outbox) is held back besides: twice its inbox's settle time,
+// doubling per fault in a row, at most 5 minutes (logged as retry_in). An
+// input whose outputs are published but whose archiving failed is archived
+// again with the same backoff.
 //
 // When ctx ends nothing more is claimed; files in progress finish or roll
 // back (the input goes back to its inbox, its journal entry is released).
@@ -99,6 +107,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 	if err != nil {
 		return err
 	}
+	e.retry = true
 	var (
 		watcher *inbox.Watcher
 		wake    = opt.Wake
@@ -135,12 +144,19 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			// Only the cancellation: the input is back in its inbox, or its
 			// commit is finished by Recover at the next start.
 			log.Info("stopped during the file; it is processed at the next start", "pipeline", f.job.in.pipeline, "file", f.job.c.Name)
+		case f.retryIn > 0 && errors.As(f.err, new(*notArchived)):
+			log.Error("file processed and its outputs published, but not archived; archiving is tried again",
+				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "retry_in", f.retryIn, "error", f.err.Error())
+		case f.retryIn > 0:
+			log.Error("file not processed; it is back in its inbox and is tried again",
+				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "retry_in", f.retryIn, "error", f.err.Error())
 		default:
 			log.Error("file not processed; it is tried again once it is back in its inbox and settled, or at the next start",
 				"pipeline", f.job.in.pipeline, "file", f.job.c.Name, "error", f.err.Error())
 		}
 	}
 	scan := func() {
+		e.retryArchives(ctx, log)
 		e.scan(ctx, func(in *inboxScan, err error) {
 			msg := ""
 			if err != nil {
@@ -197,7 +213,10 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 			e.drop()
 			e.stop(report)
 			stopWatcher()
+			pending.backoff = e.backoff // a file held back stays held back
+			pending.archives = e.archives
 			e, pending, timer = pending, nil, nil
+			e.retry = true
 			log.Info("configuration reloaded", "pipelines", len(e.r.Pipelines))
 			startWatcher()
 			e.start(ctx)
@@ -231,7 +250,7 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 		case jobs <- j:
 			e.pop(j)
 		case f := <-e.done:
-			e.finish(f)
+			f.retryIn = e.finish(f)
 			report(f)
 		}
 	}
@@ -253,6 +272,7 @@ func reloadEngine(load LoadFunc, cur *Runner) (*engine, []string, error) {
 		return nil, nil, err
 	}
 	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.Progress, nr.Memory, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.Progress, cur.Memory, cur.crashAt
+	nr.Store = cur.store() // one attempt fence for the old and the new configuration
 	e, err := nr.newEngine(nil)
 	if err != nil {
 		return nil, nil, err
@@ -400,6 +420,19 @@ type finished struct {
 	// forget: the file was not processed (it changed, was held open, or
 	// was given back), so its inbox must see it settle again.
 	forget bool
+	// retryIn is how long a file given back after a fault is held back
+	// (set by engine.finish when the engine retries).
+	retryIn time.Duration
+}
+
+// maxBackoff caps how long a file given back after a fault waits before
+// its next attempt.
+const maxBackoff = 5 * time.Minute
+
+// backoff is the retry state of one inbox file given back after faults.
+type backoff struct {
+	n     int       // attempts given back in a row
+	until time.Time // not claimed again before
 }
 
 // engine schedules the ready files of one configuration (one Runner).
@@ -411,6 +444,65 @@ type engine struct {
 	done    chan finished
 	running int // jobs handed to workers and not yet finished
 	wg      sync.WaitGroup
+	// retry: a file given back after a fault of the store (ErrGivenBack)
+	// is tried again once it has settled again and its backoff has passed
+	// (Watch); backoff holds that state by pipeline and file name.
+	retry   bool
+	backoff map[string]*backoff
+	// archives are the inputs whose outputs are published but whose
+	// archiving failed, waiting for their next try (Watch).
+	archives []*archiveRetry
+}
+
+// archiveRetry is an input waiting for its archiving to be tried again.
+type archiveRetry struct {
+	entry journal.Entry
+	base  time.Duration // the inbox's settle time
+	backoff
+}
+
+// retryArchives tries again to archive the inputs whose time has come, as
+// Recover would (their entries are committed, nobody else touches them).
+func (e *engine) retryArchives(ctx context.Context, log *slog.Logger) {
+	now := e.r.now()
+	keep := e.archives[:0]
+	for _, a := range e.archives {
+		if now.Before(a.until) {
+			keep = append(keep, a)
+			continue
+		}
+		name := filepath.Base(a.entry.Original)
+		rec, err := e.r.recoverEntry(ctx, a.entry)
+		if err != nil {
+			a.n++
+			a.until = now.Add(backoffDelay(a.base, a.n))
+			log.Error("archiving failed again; it is tried again", "pipeline", a.entry.Pipeline, "file", name,
+				"retry_in", a.until.Sub(now), "error", err.Error())
+			keep = append(keep, a)
+			continue
+		}
+		log.Info("archived after an earlier failure", "pipeline", a.entry.Pipeline, "file", name, "path", rec.Path)
+	}
+	clear(e.archives[len(keep):])
+	e.archives = keep
+}
+
+// backoffDelay is how long the n-th retry in a row waits: twice base (at
+// least 1 s), doubling per retry, at most maxBackoff.
+func backoffDelay(base time.Duration, n int) time.Duration {
+	d := max(base, time.Second)
+	for i := 0; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+func backoffKey(j job) string { return j.in.pipeline + "\x00" + j.c.Name }
+
+// held reports whether a ready file is still held back after a fault.
+func (e *engine) held(j job) bool {
+	b := e.backoff[backoffKey(j)]
+	return b != nil && e.r.now().Before(b.until)
 }
 
 // newEngine opens a Scanner for the inbox of every named pipeline (all
@@ -438,7 +530,7 @@ func (r *Runner) newEngine(names []string) (*engine, error) {
 			continue
 		}
 		s, err := inbox.New(inbox.Config{Dir: ic.InboxPath, Match: ic.Match, Settle: ic.SettleTime, DoneMarker: ic.DoneMarker, FIFO: ic.FIFO},
-			inbox.Options{Now: r.now})
+			inbox.Options{Now: r.now, FS: store.ScanFS(r.store())})
 		if err != nil {
 			return nil, err
 		}
@@ -476,14 +568,19 @@ func (e *engine) dirs() []string {
 // receives each inbox's scan error (nil when the scan succeeded).
 func (e *engine) scan(ctx context.Context, report func(in *inboxScan, err error)) {
 	for _, in := range e.inboxes {
-		c, err := in.scanner.Scan(ctx)
+		cs, err := in.scanner.Scan(ctx)
 		report(in, err)
-		if in.fifo {
-			in.pending = append(in.pending, c...)
-			continue
-		}
-		for _, c := range c {
-			e.queue = append(e.queue, job{in, c})
+		for _, c := range cs {
+			j := job{in, c}
+			if e.held(j) {
+				in.scanner.Forget(c.Name) // looked at again at a later scan
+				continue
+			}
+			if in.fifo {
+				in.pending = append(in.pending, c)
+			} else {
+				e.queue = append(e.queue, j)
+			}
 		}
 	}
 }
@@ -522,8 +619,11 @@ func (e *engine) drop() {
 	}
 }
 
-// finish books a worker's report.
-func (e *engine) finish(f finished) {
+// finish books a worker's report. When the engine retries and the file
+// was given back after a fault, it is held back, doubling from twice the
+// inbox's settle time (at least 1 s) per fault in a row up to maxBackoff;
+// finish returns that delay (0 otherwise).
+func (e *engine) finish(f finished) time.Duration {
 	e.running--
 	if f.job.in.fifo {
 		f.job.in.busy = false
@@ -531,6 +631,35 @@ func (e *engine) finish(f finished) {
 	if f.forget {
 		f.job.in.scanner.Forget(f.job.c.Name)
 	}
+	k := backoffKey(f.job)
+	var na *notArchived
+	switch {
+	case !e.retry:
+		return 0
+	case f.err == nil:
+		delete(e.backoff, k)
+		return 0
+	case errors.As(f.err, &na):
+		a := &archiveRetry{entry: na.entry, base: f.job.in.settle, backoff: backoff{n: 1}}
+		d := backoffDelay(f.job.in.settle, 1)
+		a.until = e.r.now().Add(d)
+		e.archives = append(e.archives, a)
+		return d
+	case !errors.Is(f.err, ErrGivenBack):
+		return 0
+	}
+	if e.backoff == nil {
+		e.backoff = map[string]*backoff{}
+	}
+	b := e.backoff[k]
+	if b == nil {
+		b = &backoff{}
+		e.backoff[k] = b
+	}
+	b.n++
+	d := backoffDelay(f.job.in.settle, b.n)
+	b.until = e.r.now().Add(d)
+	return d
 }
 
 // start starts the workers (the Runner's Workers, at least one).
@@ -554,7 +683,7 @@ func (e *engine) stop(handle func(finished)) {
 	close(e.jobs)
 	for e.running > 0 {
 		f := <-e.done
-		e.finish(f)
+		f.retryIn = e.finish(f)
 		handle(f)
 	}
 	e.wg.Wait()
@@ -566,7 +695,7 @@ func (e *engine) work(ctx context.Context, j job) finished {
 	if ctx.Err() != nil {
 		return finished{job: j}
 	}
-	cl, err := inbox.Claim(j.c, e.r.WorkDir(j.in.pipeline))
+	cl, err := e.r.store().Claim(j.c, e.r.WorkDir(j.in.pipeline))
 	if err != nil {
 		if inbox.Skipped(err) {
 			return finished{job: j, forget: errors.Is(err, inbox.ErrChanged) || errors.Is(err, inbox.ErrBusy)}

@@ -66,12 +66,55 @@ type Fault struct {
 	Times int
 }
 
+// faults is a list of Faults, safe for concurrent use.
+type faults struct {
+	mu   sync.Mutex
+	list []*Fault
+}
+
+func (fl *faults) inject(ft Fault) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.list = append(fl.list, &ft)
+}
+
+func (fl *faults) clear() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.list = nil
+}
+
+// check returns the error of the first fault matching op and path (using
+// it up when it has Times), or nil.
+func (fl *faults) check(op, path string) error {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	for i, ft := range fl.list {
+		if ft.Op != "" && ft.Op != op {
+			continue
+		}
+		if ft.Path != "" {
+			if ok, _ := filepath.Match(ft.Path, path); !ok {
+				continue
+			}
+		}
+		if ft.Times > 0 {
+			ft.Times--
+			if ft.Times == 0 {
+				fl.list = slices.Delete(fl.list, i, i+1)
+			}
+		}
+		return ft.Err
+	}
+	return nil
+}
+
 // FS is an in-memory file system. Create it with New.
 type FS struct {
 	mu     sync.Mutex
 	files  map[string]*file
 	dirs   map[string]bool
-	faults []*Fault
+	faults faults
 	// Clock stamps modification times; nil means a fixed time.
 	Clock *Clock
 	// Hook, if set, runs before every operation, outside the FS's lock (it
@@ -100,18 +143,10 @@ func (f *FS) now() time.Time {
 }
 
 // Inject adds a fault.
-func (f *FS) Inject(ft Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, &ft)
-}
+func (f *FS) Inject(ft Fault) { f.faults.inject(ft) }
 
 // ClearFaults removes all faults.
-func (f *FS) ClearFaults() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = nil
-}
+func (f *FS) ClearFaults() { f.faults.clear() }
 
 // begin runs the hook and then checks faults; it returns with f.mu held
 // when the error is nil.
@@ -121,25 +156,10 @@ func (f *FS) begin(op, path string) error {
 			return err
 		}
 	}
-	f.mu.Lock()
-	for i, ft := range f.faults {
-		if ft.Op != "" && ft.Op != op {
-			continue
-		}
-		if ft.Path != "" {
-			if ok, _ := filepath.Match(ft.Path, path); !ok {
-				continue
-			}
-		}
-		if ft.Times > 0 {
-			ft.Times--
-			if ft.Times == 0 {
-				f.faults = slices.Delete(f.faults, i, i+1)
-			}
-		}
-		f.mu.Unlock()
-		return ft.Err
+	if err := f.faults.check(op, path); err != nil {
+		return err
 	}
+	f.mu.Lock()
 	return nil
 }
 
