@@ -11,11 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/ferry-sync/ferry/internal/store"
 )
 
 // Pruned is one archive folder that PruneArchive deleted.
@@ -44,7 +44,8 @@ func (r *Runner) PruneArchive(ctx context.Context) ([]Pruned, error) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	days := int(r.Project.ArchiveKeep / (24 * time.Hour))
 	oldest := today.AddDate(0, 0, -days) // the oldest day that is kept
-	pipes, err := os.ReadDir(r.Project.Archive)
+	st := r.store()
+	pipes, err := st.List(r.Project.Archive)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -61,12 +62,11 @@ func (r *Runner) PruneArchive(ctx context.Context) ([]Pruned, error) {
 		if r.protected(pdir) {
 			continue
 		}
-		ents, err := os.ReadDir(pdir)
+		ents, err := st.List(pdir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("archive retention: %w", err))
 			continue
 		}
-		sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 		for _, d := range ents {
 			if ctx.Err() != nil {
 				return out, errors.Join(append(errs, ctx.Err())...)
@@ -79,7 +79,7 @@ func (r *Runner) PruneArchive(ctx context.Context) ([]Pruned, error) {
 			if r.protected(path) {
 				continue
 			}
-			if err := os.RemoveAll(path); err != nil {
+			if err := removeTree(st, path); err != nil {
 				errs = append(errs, fmt.Errorf("archive retention: deleting %s: %w", path, err))
 				continue
 			}
@@ -87,6 +87,30 @@ func (r *Runner) PruneArchive(ctx context.Context) ([]Pruned, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// removeTree deletes the folder dir with everything below it through the
+// store (files first, then the emptied folders).
+func removeTree(st store.Store, dir string) error {
+	ents, err := st.List(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			err = removeTree(st, p)
+		} else {
+			err = st.Remove(p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return st.Remove(dir)
 }
 
 // protected reports whether dir is, or holds, the error or the work folder.
