@@ -107,7 +107,11 @@ error folder), 2 configuration error.`,
 					for i, o := range res.Outputs {
 						outs[i] = rel(o)
 					}
-					fmt.Fprintf(c.Stdout, "done       %s  %s: %s → %s (archived: %s)\n", res.Pipeline, res.File, counts, strings.Join(outs, ", "), rel(res.Moved))
+					written := strings.Join(outs, ", ")
+					if len(outs) == 0 {
+						written = "nothing to write (every record was left out on purpose; see the warnings)"
+					}
+					fmt.Fprintf(c.Stdout, "done       %s  %s: %s → %s (archived: %s)\n", res.Pipeline, res.File, counts, written, rel(res.Moved))
 				case runner.Failed:
 					// Records that had passed before the file failed were not
 					// written either: only the refused count means anything.
