@@ -43,6 +43,13 @@ type Project struct {
 	// LoadProject loads them.
 	Tables map[string]TableConfig
 
+	// ReportLanguage is the language of error reports and duplicate notes:
+	// "de" (default) or "en".
+	ReportLanguage string
+	// ArchiveKeep is how long archived inputs are kept (archive_keep, in
+	// whole days); 0 keeps them forever.
+	ArchiveKeep time.Duration
+
 	tables *tableGroup // loaded Tables
 }
 
@@ -59,6 +66,9 @@ type projectFile struct {
 	Timezone  string                 `yaml:"timezone"`
 	Vars      map[string]any         `yaml:"vars"`
 	Tables    map[string]TableConfig `yaml:"tables"`
+
+	ReportLanguage string `yaml:"report_language"`
+	ArchiveKeep    string `yaml:"archive_keep"`
 }
 
 // PipelineConfig is one pipeline file as written, with the positions of its
@@ -247,6 +257,14 @@ func LoadProject(path string) (*Project, error) {
 	}
 	if _, err := time.LoadLocation(p.Timezone); err != nil {
 		errs = append(errs, &ConfigError{File: filepath.Base(path), Path: "timezone", Msg: fmt.Sprintf("unknown time zone %q", p.Timezone)})
+	}
+	p.ReportLanguage = pf.ReportLanguage
+	if p.ReportLanguage == "" {
+		p.ReportLanguage = "de"
+	}
+	if pf.ArchiveKeep != "" {
+		days, _ := strconv.Atoi(strings.TrimSuffix(pf.ArchiveKeep, "d")) // the schema checked the form
+		p.ArchiveKeep = time.Duration(days) * 24 * time.Hour
 	}
 	p.Settle = DefaultSettle
 	if pf.Settle != "" {

@@ -186,7 +186,10 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 				}
 				continue
 			}
-			if err := outEmits[i][0](rec.Clone()); err != nil {
+			// The output's own copy of the top level: steps change fields
+			// of their record (assign sets one in place) but never a nested
+			// record or list, which the outputs therefore share.
+			if err := outEmits[i][0](rec.ShallowCopy()); err != nil {
 				return err
 			}
 		}

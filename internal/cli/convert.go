@@ -154,13 +154,8 @@ func (c *CLI) convert(ctx context.Context, fl convertFlags, in, out string) erro
 		src, source = f, in
 	}
 	var bar *progressbar.ProgressBar
-	if !fl.quiet && size > 8<<20 && c.IsTerminal(c.Stderr) {
-		bar = progressbar.NewOptions64(size,
-			progressbar.OptionSetWriter(c.Stderr),
-			progressbar.OptionSetDescription(source),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish())
+	if !fl.quiet && size > largeFile && c.IsTerminal(c.Stderr) {
+		bar = c.byteBar(size, source)
 		src = io.TeeReader(src, bar)
 	}
 	rd, err := formats.NewTextReader(inF, src, source, fl.inEnc, ropt)

@@ -31,7 +31,9 @@ gets one log line on stderr.
 
 When stopped, nothing new is started; a file in progress either finishes or is
 put back into its inbox, nothing is left half-written. Whatever an earlier run
-left unfinished is finished or undone at the start.
+left unfinished is finished or undone at the start. With archive_keep in
+ferry.yaml (e.g. 90d), archive folders of older days are deleted at the start
+and then daily (logged); the error folder is never cleaned.
 
 When ferry.yaml, a pipeline file or a lookup table changes (or on SIGHUP, not on
 Windows), the configuration is loaded and checked as "ferry lint" does; if it

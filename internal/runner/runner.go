@@ -126,6 +126,12 @@ type Runner struct {
 	Workers int
 	// Owner names this instance in the journal ("host:pid").
 	Owner string
+	// Progress, when set, follows each input file while its pipeline
+	// reads it (ferry run's progress bar); see ProgressFunc.
+	Progress ProgressFunc
+	// Memory, when set, lifts the soft memory limit while an XLSX input
+	// is processed (see MemoryLimit); nil leaves the limit alone.
+	Memory *MemoryLimit
 
 	// inflight serialises the runs of one content per pipeline, so that a
 	// file dropped twice at once is processed once and archived once as a
@@ -367,6 +373,9 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 		batch.Abort()
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("journal: %w", err))
 	}
+	// Staged: from here the file is finished even when ctx ends (SIGTERM),
+	// so that nothing is left half-committed.
+	ctx = context.WithoutCancel(ctx)
 	if err := r.crash("staged"); err != nil {
 		crashed = true
 		return res, err
@@ -444,6 +453,7 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	if err != nil {
 		return transform.Stats{}, err
 	}
+	defer r.Memory.For(fm.Name)()
 	f, err := r.store().Open(cl.Path)
 	if err != nil {
 		sink.fault = err
@@ -451,10 +461,13 @@ func (r *Runner) run(ctx context.Context, p *transform.Pipeline, cl inbox.Claime
 	}
 	defer f.Close()
 	source := cl.Name
-	rd, err := formats.NewTextReader(fm, &faultReader{r: f, sink: sink}, source, ic.Encoding, ic.FormatOpts)
+	in, counted, done := r.track(p.Config.Name, cl.Name, &faultReader{r: f, sink: sink}, cl.Size)
+	defer done()
+	rd, err := formats.NewTextReader(fm, in, source, ic.Encoding, ic.FormatOpts)
 	if err != nil {
 		return transform.Stats{}, err
 	}
+	rd = counted(rd)
 	rejects := transform.NewRejectsFile(func() (io.Writer, error) {
 		return sink.Create(r.errorDir(p.Config.Name), cl.Name+".rejected.csv")
 	})
@@ -560,12 +573,13 @@ func (f *faultReader) Read(p []byte) (int, error) {
 // fail moves the input to the error folder beside its report and records
 // the failure.
 func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
+	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	dir := r.errorDir(res.Pipeline)
 	name, err := r.store().FreeName(dir, cl.Name, "")
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
-	report := Report(cl.Name, runErr)
+	report := ReportIn(r.reportLanguage(), cl.Name, runErr)
 	// A report without its input beside it is left by a crash between
 	// writing the report and moving the input: it is replaced.
 	reportPath := filepath.Join(dir, name+".error.txt")
@@ -597,23 +611,20 @@ func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, re
 // outputs (Staged with none, Published, Finish): nothing went wrong, and
 // the note beside its archive path says why nothing was written.
 func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claimed, first *journal.Entry, start time.Time) (Result, error) {
+	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
 	dir := r.archiveDir(e.Pipeline)
 	name, err := r.store().FreeName(dir, cl.Name, "") // a note without its input is left by a crash: replaced
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Die Datei %s wurde nicht noch einmal verarbeitet: derselbe Inhalt wurde schon am %s verarbeitet (Journal-Eintrag %d, Datei %s).\n",
-		cl.Name, first.EndedAt.In(r.location()).Format("02.01.2006 15:04:05"), first.ID, filepath.Base(first.Original))
-	if len(first.Outputs) > 0 {
-		b.WriteString("Die Ausgabedateien von damals:\n")
-		for _, o := range first.Outputs {
-			b.WriteString("  " + o.Path + "\n")
-		}
+	outs := make([]string, len(first.Outputs))
+	for i, o := range first.Outputs {
+		outs[i] = o.Path
 	}
+	note := DuplicateNote(r.reportLanguage(), cl.Name, first.ID, filepath.Base(first.Original), first.EndedAt, r.location(), outs)
 	notePath := filepath.Join(dir, name+".duplicate.txt")
-	if err := r.store().Put(notePath, []byte(b.String())); err != nil {
+	if err := r.store().Put(notePath, []byte(note)); err != nil {
 		return res, r.rollback(ctx, e, cl, fmt.Errorf("writing the duplicate note: %w", err))
 	}
 	if err := r.crash("noted"); err != nil {
@@ -712,42 +723,6 @@ func (r *Runner) moveInput(work, marker, markerName, dir, name string) (string, 
 		r.log().Warn("moved, but could not make the move durable", "file", dst, "error", err.Error())
 	}
 	return dst, nil
-}
-
-// Report is the text of an error report (<name>.error.txt): a short German
-// summary in plain words, then one line per problem as the pipeline
-// reported it.
-func Report(name string, err error) string {
-	var b strings.Builder
-	var fe *transform.FileError
-	if errors.As(err, &fe) {
-		n := len(fe.Errors)
-		records := true
-		for _, e := range fe.Errors {
-			if de := formats.AsDataError(e); de == nil || de.Pos.Line == 0 {
-				records = false
-			}
-		}
-		what := fmt.Sprintf("%d Fehler", n)
-		switch {
-		case records && n == 1:
-			what = "1 fehlerhafter Datensatz"
-		case records:
-			what = fmt.Sprintf("%d fehlerhafte Datensätze", n)
-		}
-		if fe.More {
-			what = "mehr als " + what
-		}
-		fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: %s. Nichts wurde geschrieben.\n", name, what)
-		b.WriteString("Bitte die Datei korrigieren und erneut in den Eingangsordner legen.\n\n")
-		b.WriteString(fe.Error())
-		b.WriteString("\n")
-		return b.String()
-	}
-	fmt.Fprintf(&b, "Die Datei %s wurde nicht verarbeitet: ein Fehler beim Lesen oder Schreiben. Nichts wurde geschrieben.\n\n", name)
-	b.WriteString(err.Error())
-	b.WriteString("\n")
-	return b.String()
 }
 
 func (r *Runner) logResult(res Result) {

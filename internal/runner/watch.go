@@ -57,6 +57,9 @@ type WatchOptions struct {
 	// settle time, even without a wake-up. Default time.After; tests
 	// inject their clock.
 	After func(d time.Duration) <-chan time.Time
+	// Prune delivers when the archive retention is due again (after the
+	// one at the start); default every 24 hours. See PruneArchive.
+	Prune <-chan time.Time
 
 	// handled, when set, receives a value after each wake-up or timer was
 	// handled (tests synchronise on it).
@@ -92,6 +95,13 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 	after := opt.After
 	if after == nil {
 		after = time.After
+	}
+	r.pruneLogged(ctx)
+	prune := opt.Prune
+	if prune == nil {
+		daily := time.NewTicker(24 * time.Hour)
+		defer daily.Stop()
+		prune = daily.C
 	}
 	e, err := r.newEngine(nil)
 	if err != nil {
@@ -234,6 +244,9 @@ func (r *Runner) Watch(ctx context.Context, opt WatchOptions) error {
 		case <-opt.Reload:
 			reload(true)
 			handled()
+		case <-prune:
+			e.r.pruneLogged(ctx)
+			handled()
 		case jobs <- j:
 			e.pop(j)
 		case f := <-e.done:
@@ -258,7 +271,7 @@ func reloadEngine(load LoadFunc, cur *Runner) (*engine, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.crashAt
+	nr.Now, nr.Sleep, nr.Log, nr.Owner, nr.Progress, nr.Memory, nr.crashAt = cur.Now, cur.Sleep, cur.Log, cur.Owner, cur.Progress, cur.Memory, cur.crashAt
 	nr.Store = cur.store() // one attempt fence for the old and the new configuration
 	e, err := nr.newEngine(nil)
 	if err != nil {
