@@ -17,9 +17,11 @@ func main() {
 	// default GC target (heap doubles) makes the collector run every few
 	// megabytes. A higher target saves a quarter of the CPU time; the soft
 	// memory limit keeps the peak flat however long the file is (measured:
-	// 43 MiB for 1M and for 4M rows). Large XLSX files may exceed the limit:
-	// it is soft, the GC then simply runs more often. GOGC and GOMEMLIMIT in
-	// the environment still win.
+	// 43 MiB for 1M and for 4M rows). An XLSX workbook is read whole: while
+	// one is read the limit is lifted and the GC target is 100 % (convert,
+	// preview and test per process; run and watch per file, see
+	// internal/runner/memory.go). GOGC and GOMEMLIMIT in the environment
+	// still win.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}

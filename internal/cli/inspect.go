@@ -597,13 +597,22 @@ func (env *inspectEnv) show(w io.Writer, e journal.Entry) {
 	} else {
 		line("Outputs:", "%d", len(e.Outputs))
 		for _, o := range e.Outputs {
-			line("", "%s", env.rel(o.Path))
+			gone := ""
+			if _, err := os.Stat(o.Path); errors.Is(err, fs.ErrNotExist) {
+				gone = " (no longer in the outbox: taken by its importer?)"
+			}
+			line("", "%s%s", env.rel(o.Path), gone)
 			line("", "  %d bytes, sha256 %s", o.Size, o.SHA256)
 		}
 	}
 	if e.Archive != "" {
-		line("Archived to:", "%s", env.rel(e.Archive))
+		gone := ""
+		if _, err := os.Stat(e.Archive); errors.Is(err, fs.ErrNotExist) {
+			gone = " (no longer there: removed by archive_keep, or moved by hand)"
+		}
+		line("Archived to:", "%s%s", env.rel(e.Archive), gone)
 	}
+
 	if e.ErrorPath != "" {
 		line("Error folder:", "%s", env.rel(e.ErrorPath))
 	}
