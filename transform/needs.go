@@ -27,13 +27,17 @@ func (n *need) add(path []pathStep) {
 		*n = need{all: true} // a count and parts together: all of it
 		return
 	}
-	s := path[0]
+	n.child(path[0]).add(path[1:])
+}
+
+// child is the need of the element (an index) or of the key s below n,
+// made on first use.
+func (n *need) child(s pathStep) *need {
 	if s.index {
 		if n.elem == nil {
 			n.elem = &need{}
 		}
-		n.elem.add(path[1:])
-		return
+		return n.elem
 	}
 	if n.keys == nil {
 		n.keys = map[string]*need{}
@@ -43,7 +47,7 @@ func (n *need) add(path []pathStep) {
 		k = &need{}
 		n.keys[s.key] = k
 	}
-	k.add(path[1:])
+	return k
 }
 
 // addCount records that the expression takes len() of the value at path.
@@ -63,23 +67,7 @@ func (n *need) addCount(path []pathStep) {
 		*n = need{all: true}
 		return
 	}
-	s := path[0]
-	if s.index {
-		if n.elem == nil {
-			n.elem = &need{}
-		}
-		n.elem.addCount(path[1:])
-		return
-	}
-	if n.keys == nil {
-		n.keys = map[string]*need{}
-	}
-	k := n.keys[s.key]
-	if k == nil {
-		k = &need{}
-		n.keys[s.key] = k
-	}
-	k.addCount(path[1:])
+	n.child(path[0]).addCount(path[1:])
 }
 
 // pathStep is one step of a member chain: a constant key or any index.
