@@ -101,6 +101,9 @@ error folder), 2 configuration error.`,
 			sum, err := r.RunOnce(ctx, pipelines)
 			for _, res := range sum.Results {
 				counts := fmt.Sprintf("%d in, %d out, %d refused", res.Counts.In, res.Counts.Out, res.Counts.Rejected)
+				if res.AlreadySent > 0 {
+					counts += fmt.Sprintf(", %d already sent before", res.AlreadySent)
+				}
 				switch res.Outcome {
 				case runner.Done:
 					outs := make([]string, len(res.Outputs))

@@ -80,6 +80,9 @@ type Result struct {
 	EntryID int64
 	// Counts are the record counts of the run.
 	Counts journal.Counts
+	// AlreadySent counts the records left out of an output because their
+	// once key went out with an earlier file.
+	AlreadySent int
 	// Outputs are the published files (Done; including a rejects file).
 	Outputs []string
 	// Moved is where the input went: its archive or error-folder path.
@@ -334,6 +337,7 @@ func (r *Runner) ProcessFile(ctx context.Context, pipeline string, cl inbox.Clai
 	}()
 	st, runErr := r.run(ctx, p, cl, sink)
 	res.Counts = journal.Counts{In: int64(st.In), Out: int64(st.Out), Rejected: int64(st.Rejected)}
+	res.AlreadySent = st.Once
 	if runErr != nil && ctx.Err() != nil {
 		batch.Abort()
 		return res, r.rollback(ctx, e, cl, ctx.Err())
