@@ -730,7 +730,11 @@ func (r *Runner) moveInput(work, marker, markerName, dir, name string) (string, 
 }
 
 func (r *Runner) logResult(res Result) {
-	r.log().Info(string(res.Outcome), "pipeline", res.Pipeline, "file", res.File,
+	attrs := []any{"pipeline", res.Pipeline, "file", res.File,
 		"records_in", res.Counts.In, "records_out", res.Counts.Out, "rejected", res.Counts.Rejected,
-		"duration", res.Duration)
+		"duration", res.Duration}
+	if res.AlreadySent > 0 {
+		attrs = append(attrs, "already_sent", res.AlreadySent)
+	}
+	r.log().Info(string(res.Outcome), attrs...)
 }
