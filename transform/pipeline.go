@@ -19,12 +19,101 @@ import (
 // must see the whole file (group, sort, dedupe) also implement Flusher. A
 // step is shared by every file the pipeline runs on at once: per-file state
 // lives in what NewState returns (see Stateful).
+//
+// Who owns a record. A step may change the record it receives in place
+// (instead of copying it) only when nothing else will read it again; the
+// step learns at compile time what it gets (ownership, set through
+// inputOwner) and asks RunState.mayChange at run time:
+//
+//   - The run's input record is never owned by a step: Run hands it to
+//     RunOptions.Rejected when a step fails for it (the rejects file must
+//     show the record as read), and gives it back to the reader for reuse
+//     when the first step is an inputCopier.
+//   - A record emitted with plain emit by a step that made it (map, set,
+//     drop, lookup, render) is owned by the next step: the maker lets go of
+//     it with the emit and never reads it again. So is the top-level copy
+//     each output with steps gets (Record.ShallowCopy), and the record a
+//     single output's steps get without that copy (see Run).
+//   - A record emitted with emitOwn (explode, group, sort, dedupe) is still
+//     held by its maker: if a later step fails, the maker hands it to
+//     RunState.RecordError, and under on_error reject that record goes to
+//     the rejects file. Such a record may be changed in place only when the
+//     run keeps no rejected records (on_error fail, or no
+//     RunOptions.Rejected): ownReported.
+//   - Steps that pass their input on (validate, filter, assign, lengths)
+//     pass its ownership on; sort and dedupe keep records and emit them
+//     later, at most ownReported. An unknown kind owns nothing.
+//   - Changing in place means changing the record's own top level only:
+//     setting or adding fields of its Fields slice (which may grow into a
+//     new array). Nested records and lists are shared (explode's parent is
+//     shared by all elements of an order, outputs share nested values) and
+//     are never changed in place; a Fields slice two records share (explode
+//     children of one parent) is never written.
+//   - Who keeps a record after emitting it: group (its items, nested in the
+//     group record), sort and dedupe (until Flush, then emitted once), the
+//     write-ahead goroutine (from deliver until written; a last map gets
+//     its records back after that, see recyclesOutput), preview
+//     (RunOptions.Output, at the end of the chain). None of them is followed
+//     by a step that could change what they keep: the record they keep is
+//     the one they emit, once, or is nested.
 type Step interface {
 	Apply(ctx context.Context, st *RunState, r *formats.Record, emit Emit) error
 }
 
 // Emit passes a record to the rest of the pipeline.
 type Emit func(*formats.Record) error
+
+// ownership is what a step may do with the record it receives (see Step).
+type ownership uint8
+
+const (
+	// ownNone: something before the step may still read the record.
+	ownNone ownership = iota
+	// ownReported: the record's maker holds it only to report it with a
+	// later step's error (emitOwn): changeable when the run keeps no
+	// rejected records.
+	ownReported
+	// ownFull: nothing else reads the record any more.
+	ownFull
+)
+
+// inputOwner is a step that can change its input in place when it owns
+// it: compileSteps tells it what it receives.
+type inputOwner interface{ setInputOwnership(ownership) }
+
+// ownershipAfter is the ownership of the records a step of kind emits,
+// given the ownership of those it receives.
+func ownershipAfter(kind string, in ownership) ownership {
+	switch kind {
+	case "map", "set", "drop", "lookup", "render":
+		return ownFull
+	case "validate", "filter", "assign", "lengths":
+		return in
+	case "explode", "group":
+		return ownReported
+	case "sort", "dedupe":
+		return min(in, ownReported)
+	}
+	return ownNone
+}
+
+// mayChange reports whether a step that receives records of ownership o
+// may change them in place in this run.
+func (st *RunState) mayChange(o ownership) bool {
+	return o == ownFull || (o == ownReported && st.dropsRejected)
+}
+
+// recordRoom is the spare capacity a copied record gets for the fields
+// later steps add (set, lookup, assign), so that they do not grow it again.
+const recordRoom = 8
+
+// copyRecord returns a copy of r's top level with room for extra more
+// fields (and recordRoom besides).
+func copyRecord(r *formats.Record, extra int) *formats.Record {
+	fs := make([]formats.Field, len(r.Fields), len(r.Fields)+extra+recordRoom)
+	copy(fs, r.Fields)
+	return &formats.Record{Fields: fs, Pos: r.Pos}
+}
 
 // inputCopier is a step whose Apply builds new records from its input and
 // emits only those: it never keeps the input record, never passes it or its
@@ -74,6 +163,9 @@ type Pipeline struct {
 	reg     *formats.Registry
 	tables  *pipelineTables // lookup tables (lookup.go)
 	fns     *Functions      // the library its expressions use: with its own Lookup
+	// stepsEnd is the ownership of the records the pipeline's steps emit
+	// (ownNone without steps: the input records themselves).
+	stepsEnd ownership
 }
 
 type compiledStep struct {
@@ -103,7 +195,8 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	p.fns = fns
 	c := newCompiler(fns, pc.Fields)
 	next := 0 // step indexes are unique across the pipeline and its outputs
-	steps, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next)
+	steps, end, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next, ownNone)
+	p.stepsEnd = end
 	errs = append(errs, serrs...)
 	p.steps = steps
 	for i := range pc.Outputs {
@@ -113,7 +206,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			continue
 		}
 		at := []string{"outputs", fmt.Sprint(i)}
-		o.steps, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next)
+		o.steps, _, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next, ownFull)
 		errs = append(errs, serrs...)
 		p.outputs = append(p.outputs, o)
 	}
@@ -125,8 +218,10 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 
 // compileSteps compiles a list of steps: the pipeline's (prefix nil) or
 // an output's own (prefix outputs.N). next numbers the steps across the
-// whole pipeline: the number keys a step's per-file state.
-func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int) ([]compiledStep, ConfigErrors) {
+// whole pipeline: the number keys a step's per-file state. own is the
+// ownership of the records the first step receives (see Step); the
+// result's is that of the records the last step emits.
+func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int, own ownership) ([]compiledStep, ownership, ConfigErrors) {
 	var errs ConfigErrors
 	var steps []compiledStep
 	for i, sc := range cfgs {
@@ -146,9 +241,13 @@ func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label 
 		if sc.Name != "" {
 			name = fmt.Sprintf("step %q", sc.Name)
 		}
+		if o, ok := st.(inputOwner); ok {
+			o.setInputOwnership(own)
+		}
+		own = ownershipAfter(sc.Kind, own)
 		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
 	}
-	return steps, errs
+	return steps, own, errs
 }
 
 // stepContext is what a step constructor gets.
@@ -287,6 +386,10 @@ type RunState struct {
 	// Pipeline.recyclesOutput); nil: records are not reused.
 	written   <-chan []*formats.Record
 	writtenBy Step
+	// dropsRejected is set when the run hands no record to
+	// RunOptions.Rejected (on_error fail, or no Rejected): records held
+	// only to be reported (ownReported) may then be changed in place.
+	dropsRejected bool
 }
 
 // Warn reports something a step changed or noticed without refusing the

@@ -68,6 +68,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		onError = opt.OnError
 	}
 	failMode := onError == "fail" || onError == ""
+	st.dropsRejected = failMode || opt.Rejected == nil
 	var errs []error
 	failing := false
 

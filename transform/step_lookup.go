@@ -19,8 +19,8 @@ import (
 // columns to expressions on the record (usually a field name); fields maps
 // the record fields to set to table columns (default: every column that is
 // not a key, under its own name). The fields are set on a copy of the
-// record: an existing field is overwritten in place, a new one is added at
-// the end.
+// record, or on the record itself when the step owns it (see Step): an
+// existing field is overwritten in place, a new one is added at the end.
 //
 //   - lookup:
 //     table: zahlungsarten               # or a file: lookups/zahlungsarten.csv
@@ -49,7 +49,10 @@ type lookupStep struct {
 	fields   []string   // record fields to set
 	missing  string     // "error", "default" or "drop"
 	defaults []formats.Value
+	own      ownership // of the records it receives
 }
+
+func (s *lookupStep) setInputOwnership(o ownership) { s.own = o }
 
 // lookupConfig is the step's YAML.
 type lookupConfig struct {
@@ -258,8 +261,10 @@ func (s *lookupStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 			return s.missingError(st, texts, keyPos, keyField)
 		}
 	}
-	out := &formats.Record{Fields: make([]formats.Field, len(r.Fields), len(r.Fields)+len(s.fields)), Pos: r.Pos}
-	copy(out.Fields, r.Fields)
+	out := r
+	if !st.mayChange(s.own) {
+		out = copyRecord(r, len(s.fields))
+	}
 	n := len(d.cols)
 	for i, name := range s.fields {
 		var val formats.Value

@@ -64,7 +64,9 @@ func (s *recordSlab) next(nfields int) *formats.Record {
 }
 
 // copiesInput marks map (and set, which embeds it) as a step that builds new
-// records and never keeps or changes its input (see recyclesInput).
+// records and never keeps or changes its input (see recyclesInput). A set
+// changes its input in place only when it owns it (see Step), which the
+// first step of a pipeline never does: there it copies.
 func (m *mapStep) copiesInput() {}
 
 func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
@@ -91,29 +93,44 @@ func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit
 //
 //   - set:
 //     Published: 'Shop_aktiv == "1" ? "true" : "false"'
-type setStep struct{ mapStep }
+//
+// The fields are set on a copy of the record, or on the record itself when
+// the step owns it (see Step).
+type setStep struct {
+	mapStep
+	own ownership // of the records it receives
+}
 
 func newSetStep(sc *stepContext) (Step, error) {
 	names, progs, err := sc.fieldMap()
 	if err != nil {
 		return nil, err
 	}
-	return &setStep{mapStep{names: names, progs: progs}}, nil
+	return &setStep{mapStep: mapStep{names: names, progs: progs}}, nil
 }
+
+func (s *setStep) setInputOwnership(o ownership) { s.own = o }
 
 func (s *setStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	// Evaluate everything against the incoming record first, so that one
 	// set's fields do not see each other's new values half way.
-	vals := make([]formats.Value, len(s.names))
-	poss := make([]formats.Pos, len(s.names))
+	var valBuf [4]formats.Value
+	var posBuf [4]formats.Pos
+	vals, poss := valBuf[:0], posBuf[:0]
+	if len(s.names) > len(valBuf) {
+		vals, poss = make([]formats.Value, 0, len(s.names)), make([]formats.Pos, 0, len(s.names))
+	}
 	for i, p := range s.progs {
 		v, pos, err := evalField(p, r, st)
 		if err != nil {
 			return fieldError(st, r, s.names[i], p, err)
 		}
-		vals[i], poss[i] = v, pos
+		vals, poss = append(vals, v), append(poss, pos)
 	}
-	out := &formats.Record{Fields: append(make([]formats.Field, 0, len(r.Fields)+len(s.names)), r.Fields...), Pos: r.Pos}
+	out := r
+	if !st.mayChange(s.own) {
+		out = copyRecord(r, len(s.names))
+	}
 	for i, name := range s.names {
 		if j := out.Index(name); j >= 0 {
 			out.Fields[j].Value = vals[i]
