@@ -61,6 +61,21 @@ outputs:
       - validate: {rules: [{check: 'Nr != "3!"', field: Nr, message: drei}]}
   - {outbox: out2, name: y.csv, format: csv}
 `, "Nr;Land;Menge\n1;DE;5\n2;AT;6\n3;DE;7\n", 1},
+		{"the steps of a single output", `name: p
+input: {inbox: in, format: csv, options: {delimiter: ";"}}
+on_error: reject
+steps:
+  - set: {Nr: 'Nr + "!"'}
+  - lookup: {table: lookups/land.csv, keys: {ISO: Land}, fields: {Land: Name}}
+outputs:
+  - outbox: out
+    name: x.csv
+    format: csv
+    steps:
+      - set: {Menge: '"99"'}
+      - lookup: {table: lookups/land.csv, keys: {ISO: '"AT"'}, fields: {Noch: Name}}
+      - validate: {rules: [{check: 'Nr != "3!"', field: Nr, message: drei}]}
+`, "Nr;Land;Menge\n1;DE;5\n2;AT;6\n3;DE;7\n", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -161,6 +161,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	for i, o := range p.outputs {
 		outEmits[i] = chain(ctx, st, o.steps, func(r *formats.Record) error { return deliver(i, r) })
 	}
+	single := len(p.outputs) == 1 && st.mayChange(p.stepsEnd)
 	write := func(rec *formats.Record) error {
 		// A failing file writes nothing, but its records still go to the
 		// outputs: copy outputs check every row's file (deliver).
@@ -189,8 +190,14 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			}
 			// The output's own copy of the top level: steps change fields
 			// of their record (assign sets one in place) but never a nested
-			// record or list, which the outputs therefore share.
-			if err := outEmits[i][0](rec.ShallowCopy()); err != nil {
+			// record or list, which the outputs therefore share. A single
+			// output gets the record itself when this run may change it
+			// (see Step): nothing else reads it any more.
+			out := rec
+			if !single {
+				out = rec.ShallowCopy()
+			}
+			if err := outEmits[i][0](out); err != nil {
 				return err
 			}
 		}
