@@ -103,14 +103,40 @@ func (st *RunState) mayChange(o ownership) bool {
 	return o == ownFull || (o == ownReported && st.dropsRejected)
 }
 
-// recordRoom is the spare capacity a copied record gets for the fields
-// later steps add (set, lookup, assign), so that they do not grow it again.
-const recordRoom = 8
+// fieldAdder is a step that may add fields to its record in place (set,
+// lookup, assign): addsFields is how many at most.
+type fieldAdder interface{ addsFields() int }
+
+// roomTaker is a step that makes records (set and lookup when they copy,
+// explode): setRoom tells it how many fields the steps after it may add
+// in place, so that it makes its records with that much spare capacity
+// and they are not grown again (see recordRoom).
+type roomTaker interface{ setRoom(n int) }
+
+// recordRoom gives each roomTaker of steps the number of fields the steps
+// after it add in place before the next step that makes new records.
+func recordRoom(steps []compiledStep) {
+	room := 0
+	for i := len(steps) - 1; i >= 0; i-- {
+		if t, ok := steps[i].Step.(roomTaker); ok {
+			t.setRoom(room)
+		}
+		if a, ok := steps[i].Step.(fieldAdder); ok {
+			room += a.addsFields()
+			continue
+		}
+		switch steps[i].kind {
+		case "validate", "filter", "lengths": // pass their record on
+		default:
+			room = 0
+		}
+	}
+}
 
 // copyRecord returns a copy of r's top level with room for extra more
-// fields (and recordRoom besides).
+// fields.
 func copyRecord(r *formats.Record, extra int) *formats.Record {
-	fs := make([]formats.Field, len(r.Fields), len(r.Fields)+extra+recordRoom)
+	fs := make([]formats.Field, len(r.Fields), len(r.Fields)+extra)
 	copy(fs, r.Fields)
 	return &formats.Record{Fields: fs, Pos: r.Pos}
 }
@@ -247,6 +273,7 @@ func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label 
 		own = ownershipAfter(sc.Kind, own)
 		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
 	}
+	recordRoom(steps)
 	return steps, own, errs
 }
 

@@ -130,6 +130,9 @@ func newAssignStep(sc *stepContext) (Step, error) {
 	return s, nil
 }
 
+// addsFields: into and new_flag (see fieldAdder).
+func (s *assignStep) addsFields() int { return 2 }
+
 // Apply sets the record's number: the table's, this run's, or a new one.
 func (s *assignStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	val, pos, err := evalField(s.key, r, st)

@@ -40,7 +40,12 @@ type explodeStep struct {
 	as        string
 	indexAs   string
 	keepEmpty bool
+	own       ownership // of the records it receives
+	room      int       // fields later steps add to a child in place (recordRoom)
 }
+
+func (x *explodeStep) setInputOwnership(o ownership) { x.own = o }
+func (x *explodeStep) setRoom(n int)                 { x.room = n }
 
 // explodeConfig is the YAML of an explode step.
 type explodeConfig struct {
@@ -134,7 +139,7 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 			return err
 		}
 		if len(elems) == 0 {
-			out := &formats.Record{Fields: make([]formats.Field, 0, len(base)+2), Pos: r.Pos}
+			out := &formats.Record{Fields: make([]formats.Field, 0, len(base)+2+x.room), Pos: r.Pos}
 			out.Fields = append(out.Fields, base...)
 			if x.indexAs != "" {
 				out.Add(x.indexAs, formats.Null, listPos)
@@ -157,7 +162,7 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 		}
 		var out *formats.Record
 		if x.as != "" {
-			out = &formats.Record{Fields: make([]formats.Field, 0, len(base)+2), Pos: pos}
+			out = &formats.Record{Fields: make([]formats.Field, 0, len(base)+2+x.room), Pos: pos}
 			out.Fields = append(out.Fields, base...)
 			if x.indexAs != "" {
 				out.Add(x.indexAs, formats.Number(strconv.Itoa(i+1)), pos)
@@ -179,7 +184,7 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 				}
 				continue
 			}
-			out = &formats.Record{Fields: make([]formats.Field, 0, len(er.Fields)+2), Pos: pos}
+			out = &formats.Record{Fields: make([]formats.Field, 0, len(er.Fields)+2+x.room), Pos: pos}
 			out.Fields = append(out.Fields, er.Fields...)
 			if x.indexAs != "" {
 				out.Add(x.indexAs, formats.Number(strconv.Itoa(i+1)), pos)

@@ -50,9 +50,12 @@ type lookupStep struct {
 	missing  string     // "error", "default" or "drop"
 	defaults []formats.Value
 	own      ownership // of the records it receives
+	room     int       // fields later steps add in place (recordRoom)
 }
 
 func (s *lookupStep) setInputOwnership(o ownership) { s.own = o }
+func (s *lookupStep) addsFields() int               { return len(s.fields) }
+func (s *lookupStep) setRoom(n int)                 { s.room = n }
 
 // lookupConfig is the step's YAML.
 type lookupConfig struct {
@@ -263,7 +266,7 @@ func (s *lookupStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 	}
 	out := r
 	if !st.mayChange(s.own) {
-		out = copyRecord(r, len(s.fields))
+		out = copyRecord(r, len(s.fields)+s.room)
 	}
 	n := len(d.cols)
 	for i, name := range s.fields {

@@ -98,7 +98,8 @@ func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit
 // the step owns it (see Step).
 type setStep struct {
 	mapStep
-	own ownership // of the records it receives
+	own  ownership // of the records it receives
+	room int       // fields later steps add in place (recordRoom)
 }
 
 func newSetStep(sc *stepContext) (Step, error) {
@@ -110,6 +111,8 @@ func newSetStep(sc *stepContext) (Step, error) {
 }
 
 func (s *setStep) setInputOwnership(o ownership) { s.own = o }
+func (s *setStep) addsFields() int               { return len(s.names) }
+func (s *setStep) setRoom(n int)                 { s.room = n }
 
 func (s *setStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	// Evaluate everything against the incoming record first, so that one
@@ -129,7 +132,7 @@ func (s *setStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit
 	}
 	out := r
 	if !st.mayChange(s.own) {
-		out = copyRecord(r, len(s.names))
+		out = copyRecord(r, len(s.names)+s.room)
 	}
 	for i, name := range s.names {
 		if j := out.Index(name); j >= 0 {
