@@ -165,3 +165,54 @@ func TestRejectedElementAsExploded(t *testing.T) {
 		})
 	}
 }
+
+// TestInPlaceSameOutput runs pipelines whose steps own their records once
+// where they change them in place (no rejected records kept) and once
+// where they must copy (RunOptions.Rejected under on_error reject): the
+// records that reach the outputs are the same, nested parents included.
+func TestInPlaceSameOutput(t *testing.T) {
+	in := `[{"Id": 1, "Land": "DE", "OrderItems": [{"Sku": "A", "Quantity": 1}, {"Sku": "B", "Quantity": 2}], "Zeilen": [1, 2]},
+{"Id": 2, "Land": "AT", "OrderItems": [{"Sku": "C", "Quantity": 3}], "Zeilen": [3]}]`
+	cases := map[string]string{
+		"explode without as after map": `  - map: {Id: Id, Land: Land, OrderItems: OrderItems, Zeilen: Zeilen}
+  - explode: {field: OrderItems, index_as: Pos}
+  - set: {Sku: 'Sku + "-x"', Neu: 'parent.Land'}
+  - lookup: {table: lookups/land.csv, keys: {ISO: parent.Land}, fields: {Landname: Name}}
+`,
+		"explode with as twice": `  - set: {Nr: 'string(Id)'}
+  - explode: {field: OrderItems, as: item, index_as: Pos}
+  - set: {Sku: 'item.Sku'}
+  - explode: {field: Zeilen, as: z}
+  - lookup: {table: lookups/land.csv, keys: {ISO: Land}, fields: {Land: Name, Landname: Name}}
+`,
+		"nested list field": `  - set: {Order: '{Items: OrderItems, Id: Id}'}
+  - explode: {field: Order.Items, as: item}
+  - set: {Sku: 'item.Sku'}
+`,
+	}
+	for name, steps := range cases {
+		t.Run(name, func(t *testing.T) {
+			y := "name: p\ninput: {inbox: in, format: json}\nsteps:\n" + steps + "outputs:\n  - {outbox: out, name: x.jsonl, format: jsonl}\n"
+			p := mustCompile(t, map[string]string{"p.yaml": y, "lookups/land.csv": "ISO,Name\nDE,Deutschland\nAT,Österreich\n"})
+			run := func(opt RunOptions) string {
+				var b strings.Builder
+				opt.Output = func(_ int, _ string, r *formats.Record) error {
+					b.WriteString(dumpRecord(t, r))
+					return nil
+				}
+				if _, _, err := runOn(t, p, "a.json", in, opt); err != nil {
+					t.Fatal(err)
+				}
+				return b.String()
+			}
+			inPlace := run(RunOptions{})
+			copied := run(RunOptions{OnError: "reject", Rejected: func(*formats.Record, error) {}})
+			if inPlace != copied {
+				t.Errorf("in place:\n%s\ncopied:\n%s", inPlace, copied)
+			}
+			if strings.Count(inPlace, "\"A") == 0 || strings.Contains(inPlace, "OrderItems") && name == "explode without as after map" {
+				t.Errorf("output:\n%s", inPlace)
+			}
+		})
+	}
+}

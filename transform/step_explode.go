@@ -127,9 +127,15 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 		return nil
 	}
 
-	// The parent without the list field, shared by every element.
+	// The parent without the list field, shared by every element. The
+	// record itself loses the field when the step may change it and no
+	// error of an element hands it to the rejects (RecordError below).
 	var base []formats.Field
-	if chain != nil {
+	if chain != nil && len(chain) == 1 && st.dropsRejected && st.mayChange(x.own) {
+		i := chain[0]
+		base = append(r.Fields[:i], r.Fields[i+1:]...)
+		r.Fields = nil // r is not read again: its array is base's now
+	} else if chain != nil {
 		base = without(r, chain).Fields
 	} else {
 		base = r.Fields
