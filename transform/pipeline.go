@@ -160,18 +160,38 @@ func (p *Pipeline) recyclesInput() bool {
 	return ok
 }
 
-// recyclesOutput reports whether the records of the last step can be
-// reused once they are written: the last step is a map (its records are
-// its own, from its slab), there is exactly one output and it has no steps
-// of its own (the map's records go straight to the writer, each once), and
-// nothing else sees them (no preview). The formats' writers do not keep a
-// record after Write returns.
-func (p *Pipeline) recyclesOutput(opt RunOptions) bool {
-	if len(p.steps) == 0 || len(p.outputs) != 1 || len(p.outputs[0].steps) > 0 || opt.Output != nil {
-		return false
+// recyclesOutput returns the step whose records can be reused once they
+// are written, or nil: the last step that makes records before the writer
+// is a map (its records are its own, from its slab), there is exactly one
+// output, the map's records go to the writer each once (the map is among
+// the output's own steps, or the output has none and the map is among the
+// pipeline's steps; only validate, filter and lengths may follow it: they
+// pass a record on or leave it out, and keep none), and nothing else sees
+// them (no preview). The formats' writers do not keep a record after Write
+// returns. A record lengths cut is a copy: then the copy comes back to the
+// map, which is just as free.
+func (p *Pipeline) recyclesOutput(opt RunOptions) Step {
+	if len(p.outputs) != 1 || opt.Output != nil {
+		return nil
 	}
-	_, ok := p.steps[len(p.steps)-1].Step.(*mapStep)
-	return ok
+	steps := p.outputs[0].steps
+	if len(steps) == 0 {
+		steps = p.steps
+	}
+	if len(steps) == 0 {
+		return nil
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		switch steps[i].kind {
+		case "validate", "filter", "lengths":
+			continue
+		}
+		if m, ok := steps[i].Step.(*mapStep); ok {
+			return m
+		}
+		return nil
+	}
+	return nil
 }
 
 // Flusher is a step that holds records back until the end of the file.

@@ -173,8 +173,8 @@ outputs:
 	}
 }
 
-// TestRecycleOutputs: the records of a last map step are reused once
-// written; every output still gets exactly its own values, and records
+// TestRecycleOutputs: the records of a last map step (the pipeline's, or
+// the single output's own last step) are reused once written; every output still gets exactly its own values, and records
 // handed to a preview (RunOptions.Output, which keeps them) are never
 // reused.
 func TestRecycleOutputs(t *testing.T) {
@@ -188,21 +188,39 @@ func TestRecycleOutputs(t *testing.T) {
 	head := "name: p\ninput: {inbox: in, format: csv, options: {delimiter: \";\"}}\nsteps:\n  - map: {Sku: Nr, Price: 'replace(Preis, \",\", \".\")'}\noutputs:\n"
 	one := "  - {outbox: out, name: x.csv, format: csv, options: {delimiter: \";\"}}\n"
 	two := one + "  - {outbox: out2, name: y.csv, format: csv, options: {delimiter: \";\"}}\n"
-	// an output with steps of its own gets copies: map's records are not
-	// reused (output steps may hold records back or emit them twice)
+	// an output with steps of its own: the pipeline's map's records are
+	// not reused (output steps may hold records back or emit them twice),
+	// the output's last map's records are
 	withSteps := "  - outbox: out\n    name: x.csv\n    format: csv\n    options: {delimiter: \";\"}\n    steps:\n      - sort: {by: [Sku], numeric: [Sku]}\n      - map: {Sku: Sku, Price: Price}\n"
+	// the output's map followed by steps that pass records on: its
+	// records are reused, lengths' copies of cut ones too
+	mapThenChecks := "  - outbox: out\n    name: x.csv\n    format: csv\n    options: {delimiter: \";\"}\n    steps:\n" +
+		"      - map: {Sku: Sku, Price: 'Price + \"999\"'}\n      - lengths: {target: T, truncate: true, max: {Price: 5}}\n" +
+		"      - filter: Sku != \"\"\n      - validate: {rules: [{check: 'Price != \"\"', field: Price, message: leer}]}\n"
+	var cutB strings.Builder
+	cutB.WriteString("Sku;Price\r\n")
+	for i := range 5000 {
+		fmt.Fprintf(&cutB, "%d;%.5s\r\n", i, fmt.Sprintf("%d.5999", i))
+	}
+	cut := cutB.String()
 	for _, c := range []struct {
 		name, outputs string
 		files         []string
-	}{{"one output", one, []string{"out/x.csv"}}, {"two outputs", two, []string{"out/x.csv", "out2/y.csv"}}, {"output with steps", withSteps, []string{"out/x.csv"}}} {
+		want          string
+	}{{"one output", one, []string{"out/x.csv"}, ""}, {"two outputs", two, []string{"out/x.csv", "out2/y.csv"}, ""},
+		{"output with steps", withSteps, []string{"out/x.csv"}, ""}, {"output map, then checks", mapThenChecks, []string{"out/x.csv"}, cut}} {
 		t.Run(c.name, func(t *testing.T) {
 			sink, _, err := runPipeline(t, head+c.outputs, "in.csv", []byte(in.String()), RunOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			w := want.String()
+			if c.want != "" {
+				w = c.want
+			}
 			for _, f := range c.files {
-				if got := sink.files[f].String(); got != want.String() {
-					t.Errorf("%s differs from the expected output (%d bytes, want %d)", f, len(got), want.Len())
+				if got := sink.files[f].String(); got != w {
+					t.Errorf("%s differs from the expected output (%d bytes, want %d)", f, len(got), len(w))
 				}
 			}
 		})

@@ -88,8 +88,8 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	// preview (opt.Output) receives them here.
 	wa := newWriteAhead(ws, src.Path)
 	defer wa.stop()
-	if p.recyclesOutput(opt) {
-		st.written, st.writtenBy = wa.recycleWritten(), p.steps[len(p.steps)-1].Step
+	if m := p.recyclesOutput(opt); m != nil {
+		st.written, st.writtenBy = wa.recycleWritten(), m
 	}
 	var recordFailed func(rec *formats.Record, err error) error
 	handleWriteFailures := func() error {
