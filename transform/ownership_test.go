@@ -185,6 +185,14 @@ func TestInPlaceSameOutput(t *testing.T) {
   - explode: {field: Zeilen, as: z}
   - lookup: {table: lookups/land.csv, keys: {ISO: Land}, fields: {Land: Name, Landname: Name}}
 `,
+		"explode then map": `  - explode: {field: OrderItems, as: item, index_as: Pos}
+  - map: {Id: Id, Pos: Pos, Sku: item.Sku, Item: item, Zeilen: Zeilen}
+  - explode: {field: Zeilen, as: z}
+  - map: {Id: Id, Pos: Pos, Sku: Sku, Z: z, Item: Item}
+`,
+		"explode without as then map": `  - explode: {field: OrderItems, index_as: Pos}
+  - map: {Id: parent.Id, Pos: Pos, Sku: Sku, Menge: Quantity, Parent: parent}
+`,
 		"nested list field": `  - set: {Order: '{Items: OrderItems, Id: Id}'}
   - explode: {field: Order.Items, as: item}
   - set: {Sku: 'item.Sku'}

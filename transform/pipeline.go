@@ -294,7 +294,24 @@ func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label 
 		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
 	}
 	recordRoom(steps)
+	for i := 0; i+1 < len(steps); i++ {
+		if x, ok := steps[i].Step.(*explodeStep); ok {
+			x.nextCopies = copiesAndLetsGo(steps[i+1].Step)
+		}
+	}
 	return steps, own, errs
+}
+
+// copiesAndLetsGo reports whether step s builds new records from its input
+// and lets go of the input when its Apply returns: it neither keeps nor
+// changes nor emits it, and keeps none of its Fields (only values). map and
+// drop are such steps (set is not: it may change its input in place).
+func copiesAndLetsGo(s Step) bool {
+	switch s.(type) {
+	case *mapStep, *dropStep:
+		return true
+	}
+	return false
 }
 
 // stepContext is what a step constructor gets.

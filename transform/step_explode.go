@@ -42,6 +42,9 @@ type explodeStep struct {
 	keepEmpty bool
 	own       ownership // of the records it receives
 	room      int       // fields later steps add to a child in place (recordRoom)
+	// nextCopies: the next step only reads each element's record and lets
+	// go of it (copiesAndLetsGo): one record can serve every element.
+	nextCopies bool
 }
 
 func (x *explodeStep) setInputOwnership(o ownership) { x.own = o }
@@ -87,6 +90,9 @@ func newExplodeStep(sc *stepContext) (Step, error) {
 type explodeState struct {
 	seen  bool
 	names []string // the first record's fields, for the message
+	// spare is the one record every element is made in when the next
+	// step lets go of it (explodeStep.nextCopies).
+	spare *formats.Record
 }
 
 // Apply emits one record per element of r's list.
@@ -158,6 +164,21 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 	if x.as == "" {
 		parent = formats.Nested(&formats.Record{Fields: base, Pos: r.Pos})
 	}
+	// One record of the run's for all elements when the next step lets go
+	// of each before the next is made and no error hands it to the rejects
+	// (emitOwn, RecordError): it would be changed under their feet.
+	reusing := x.nextCopies && st.dropsRejected
+	record := func(n int, pos formats.Pos) *formats.Record {
+		if reusing && s.spare != nil {
+			s.spare.Fields, s.spare.Pos = s.spare.Fields[:0], pos
+			return s.spare
+		}
+		out := &formats.Record{Fields: make([]formats.Field, 0, n+x.room), Pos: pos}
+		if reusing {
+			s.spare = out
+		}
+		return out
+	}
 	for i, e := range elems {
 		pos := listPos
 		if er := e.Record(); er != nil && !er.Pos.IsZero() {
@@ -168,7 +189,7 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 		}
 		var out *formats.Record
 		if x.as != "" {
-			out = &formats.Record{Fields: make([]formats.Field, 0, len(base)+2+x.room), Pos: pos}
+			out = record(len(base)+2, pos)
 			out.Fields = append(out.Fields, base...)
 			if x.indexAs != "" {
 				out.Add(x.indexAs, formats.Number(strconv.Itoa(i+1)), pos)
@@ -190,7 +211,7 @@ func (x *explodeStep) Apply(_ context.Context, st *RunState, r *formats.Record, 
 				}
 				continue
 			}
-			out = &formats.Record{Fields: make([]formats.Field, 0, len(er.Fields)+2+x.room), Pos: pos}
+			out = record(len(er.Fields)+2, pos)
 			out.Fields = append(out.Fields, er.Fields...)
 			if x.indexAs != "" {
 				out.Add(x.indexAs, formats.Number(strconv.Itoa(i+1)), pos)
