@@ -31,6 +31,16 @@ type Recycler interface {
 	Recycle(recs []*Record)
 }
 
+// A RoomReader is a Reader that can make the records it returns with
+// spare capacity: after SetRoom(n) (called before the first Read), each
+// record's Fields slice has room for n more fields, so that a pipeline
+// whose steps add fields to the record in place does not grow it again.
+// Nested records get no room.
+type RoomReader interface {
+	Reader
+	SetRoom(n int)
+}
+
 // Writer streams records into one output. Close writes trailers and flushes
 // (it does not close the underlying io.Writer); the first error sticks and is
 // returned by every later call.

@@ -130,6 +130,7 @@ type jsonFrame struct {
 
 // jsonReader implements Reader for JSON and JSON Lines.
 type jsonReader struct {
+	room   int // spare capacity of a record's Fields (SetRoom)
 	src    io.Reader
 	source string
 	lines  bool
@@ -954,7 +955,11 @@ func (r *jsonReader) object(depth int, record, keep bool) (*Record, error) {
 	}
 	r.pos++ // '}'
 	if n := len(r.fields) - mark; n > 0 {
-		out.Fields = make([]Field, n)
+		if record {
+			out.Fields = make([]Field, n, n+r.room)
+		} else {
+			out.Fields = make([]Field, n)
+		}
 		copy(out.Fields, r.fields[mark:])
 		r.fields = r.fields[:mark]
 	}
@@ -1186,6 +1191,10 @@ func (r *jsonReader) pop() {
 		r.done = true
 	}
 }
+
+// SetRoom makes every record-level object with room for n more fields
+// (RoomReader).
+func (r *jsonReader) SetRoom(n int) { r.room = n }
 
 // record reads a record-level object at pos; index is its number.
 func (r *jsonReader) record(index int) (*Record, error) {

@@ -817,3 +817,44 @@ func BenchmarkJSONWrite(b *testing.B) {
 		}
 	}
 }
+
+// TestJSONRoom: after SetRoom the records read have that much spare
+// capacity, nested records none, and the same fields as without.
+func TestJSONRoom(t *testing.T) {
+	in := `{"value": [{"Id": 1, "Customer": {"Id": 7, "Name": "A"}}, {"Id": 2, "Customer": null, "X": [1]}]}`
+	read := func(room int) []*Record {
+		rd, err := JSONFormat().NewReader(strings.NewReader(in), "o.json", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if room > 0 {
+			rd.(RoomReader).SetRoom(room)
+		}
+		var recs []*Record
+		for {
+			r, err := rd.Read()
+			if err == io.EOF {
+				return recs
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, r)
+		}
+	}
+	plain, roomy := read(0), read(5)
+	if len(plain) != 2 || len(roomy) != 2 {
+		t.Fatalf("%d and %d records", len(plain), len(roomy))
+	}
+	for i := range plain {
+		if !plain[i].Equal(roomy[i]) || plain[i].Pos != roomy[i].Pos {
+			t.Errorf("record %d differs with room", i+1)
+		}
+		if got := cap(roomy[i].Fields) - len(roomy[i].Fields); got != 5 {
+			t.Errorf("record %d: room %d, want 5", i+1, got)
+		}
+	}
+	if c := roomy[0].Field("Customer").Value.Record(); cap(c.Fields) != len(c.Fields) {
+		t.Errorf("nested record got room: cap %d, len %d", cap(c.Fields), len(c.Fields))
+	}
+}

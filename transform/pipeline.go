@@ -25,10 +25,13 @@ import (
 // step learns at compile time what it gets (ownership, set through
 // inputOwner) and asks RunState.mayChange at run time:
 //
-//   - The run's input record is never owned by a step: Run hands it to
-//     RunOptions.Rejected when a step fails for it (the rejects file must
-//     show the record as read), and gives it back to the reader for reuse
-//     when the first step is an inputCopier.
+//   - The run's input record: Run hands it to RunOptions.Rejected when a
+//     step fails for it (the rejects file must show the record as read),
+//     so it is ownReported; when the first step is an inputCopier, Run
+//     gives it back to the reader for reuse after that step: then it is
+//     not owned at all (ownNone), and that step copies. Readers do not keep
+//     the records they return (a formats.Recycler gets back only what Run
+//     releases).
 //   - A record emitted with plain emit by a step that made it (map, set,
 //     drop, lookup, render) is owned by the next step: the maker lets go of
 //     it with the emit and never reads it again. So is the top-level copy
@@ -114,8 +117,9 @@ type fieldAdder interface{ addsFields() int }
 type roomTaker interface{ setRoom(n int) }
 
 // recordRoom gives each roomTaker of steps the number of fields the steps
-// after it add in place before the next step that makes new records.
-func recordRoom(steps []compiledStep) {
+// after it add in place before the next step that makes new records, and
+// returns that number for the records the first step receives.
+func recordRoom(steps []compiledStep) int {
 	room := 0
 	for i := len(steps) - 1; i >= 0; i-- {
 		if t, ok := steps[i].Step.(roomTaker); ok {
@@ -131,6 +135,7 @@ func recordRoom(steps []compiledStep) {
 			room = 0
 		}
 	}
+	return room
 }
 
 // copyRecord returns a copy of r's top level with room for extra more
@@ -212,6 +217,9 @@ type Pipeline struct {
 	// stepsEnd is the ownership of the records the pipeline's steps emit
 	// (ownNone without steps: the input records themselves).
 	stepsEnd ownership
+	// inputRoom is the number of fields the steps add in place to the
+	// records read (formats.RoomReader).
+	inputRoom int
 }
 
 type compiledStep struct {
@@ -241,8 +249,8 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	p.fns = fns
 	c := newCompiler(fns, pc.Fields)
 	next := 0 // step indexes are unique across the pipeline and its outputs
-	steps, end, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next, ownNone)
-	p.stepsEnd = end
+	steps, end, room, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next, ownReported)
+	p.stepsEnd, p.inputRoom = end, room
 	errs = append(errs, serrs...)
 	p.steps = steps
 	for i := range pc.Outputs {
@@ -252,7 +260,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			continue
 		}
 		at := []string{"outputs", fmt.Sprint(i)}
-		o.steps, _, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next, ownFull)
+		o.steps, _, _, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next, ownFull)
 		errs = append(errs, serrs...)
 		p.outputs = append(p.outputs, o)
 	}
@@ -265,9 +273,13 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 // compileSteps compiles a list of steps: the pipeline's (prefix nil) or
 // an output's own (prefix outputs.N). next numbers the steps across the
 // whole pipeline: the number keys a step's per-file state. own is the
-// ownership of the records the first step receives (see Step); the
-// result's is that of the records the last step emits.
-func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int, own ownership) ([]compiledStep, ownership, ConfigErrors) {
+// ownership of the records the first step receives (see Step), lowered to
+// ownNone for the pipeline's own first step when that is an inputCopier
+// (its input may go back to the reader); the results are the ownership of
+// the records the last step emits and the number of fields the steps add
+// in place to the records they receive before any step makes new ones
+// (recordRoom).
+func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label string, c *compiler, proj *Project, tables *pipelineTables, next *int, own ownership) ([]compiledStep, ownership, int, ConfigErrors) {
 	var errs ConfigErrors
 	var steps []compiledStep
 	for i, sc := range cfgs {
@@ -287,19 +299,22 @@ func compileSteps(pc *PipelineConfig, cfgs []StepConfig, prefix []string, label 
 		if sc.Name != "" {
 			name = fmt.Sprintf("step %q", sc.Name)
 		}
+		if _, copier := st.(inputCopier); copier && prefix == nil && len(steps) == 0 {
+			own = ownNone // recyclesInput
+		}
 		if o, ok := st.(inputOwner); ok {
 			o.setInputOwnership(own)
 		}
 		own = ownershipAfter(sc.Kind, own)
 		steps = append(steps, compiledStep{Step: st, kind: sc.Kind, name: name})
 	}
-	recordRoom(steps)
+	room := recordRoom(steps)
 	for i := 0; i+1 < len(steps); i++ {
 		if x, ok := steps[i].Step.(*explodeStep); ok {
 			x.nextCopies = copiesAndLetsGo(steps[i+1].Step)
 		}
 	}
-	return steps, own, errs
+	return steps, own, room, errs
 }
 
 // copiesAndLetsGo reports whether step s builds new records from its input

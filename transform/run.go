@@ -232,6 +232,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	}
 	st.recordErr = recordFailed
 
+	if rr, ok := in.(formats.RoomReader); ok && p.inputRoom > 0 {
+		rr.SetRoom(p.inputRoom)
+	}
 	pf := newPrefetcher(ctx, in)
 	defer pf.close()
 	recycle := p.recyclesInput()

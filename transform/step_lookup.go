@@ -19,8 +19,9 @@ import (
 // columns to expressions on the record (usually a field name); fields maps
 // the record fields to set to table columns (default: every column that is
 // not a key, under its own name). The fields are set on a copy of the
-// record, or on the record itself when the step owns it (see Step): an
-// existing field is overwritten in place, a new one is added at the end.
+// record, or on the record itself when the step owns it (see Step) and it
+// has room for them (recordRoom): an existing field is overwritten in
+// place, a new one is added at the end.
 //
 //   - lookup:
 //     table: zahlungsarten               # or a file: lookups/zahlungsarten.csv
@@ -265,7 +266,7 @@ func (s *lookupStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 		}
 	}
 	out := r
-	if !st.mayChange(s.own) {
+	if !st.mayChange(s.own) || cap(r.Fields)-len(r.Fields) < len(s.fields) {
 		out = copyRecord(r, len(s.fields)+s.room)
 	}
 	n := len(d.cols)

@@ -95,7 +95,7 @@ func (m *mapStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit
 //     Published: 'Shop_aktiv == "1" ? "true" : "false"'
 //
 // The fields are set on a copy of the record, or on the record itself when
-// the step owns it (see Step).
+// the step owns it (see Step) and it has room for them (recordRoom).
 type setStep struct {
 	mapStep
 	own  ownership // of the records it receives
@@ -131,7 +131,7 @@ func (s *setStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit
 		vals, poss = append(vals, v), append(poss, pos)
 	}
 	out := r
-	if !st.mayChange(s.own) {
+	if !st.mayChange(s.own) || cap(r.Fields)-len(r.Fields) < len(s.names) {
 		out = copyRecord(r, len(s.names)+s.room)
 	}
 	for i, name := range s.names {
