@@ -80,6 +80,10 @@ type pathStep struct {
 // value's shape does not fit n (keys on a list, an index on a record) the
 // whole value is converted, so that the expression fails or gives nil
 // exactly as it would with the whole value.
+// fewKeys is the number of needed keys up to which toExprNeed looks them
+// up in a record one by one rather than hashing each of its field names.
+const fewKeys = 4
+
 func toExprNeed(v formats.Value, n *need) any {
 	if n == nil || n.all {
 		return toExpr(v)
@@ -107,6 +111,20 @@ func toExprNeed(v formats.Value, n *need) any {
 		}
 		r := v.Record()
 		m := make(map[string]any, len(n.keys))
+		if len(n.keys) <= fewKeys {
+			// A few keys of a record (parent.Ort, z.Netto): look each up
+			// from the end (a repeated name: the last wins, as in toExpr)
+			// instead of hashing every field name of the record.
+			for name, k := range n.keys {
+				for i := len(r.Fields) - 1; i >= 0; i-- {
+					if r.Fields[i].Name == name {
+						m[name] = toExprNeed(r.Fields[i].Value, k)
+						break
+					}
+				}
+			}
+			return m
+		}
 		for _, f := range r.Fields {
 			if k, ok := n.keys[f.Name]; ok {
 				m[f.Name] = toExprNeed(f.Value, k) // a repeated name: the last wins, as in toExpr
