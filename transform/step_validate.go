@@ -63,6 +63,7 @@ import (
 type validateStep struct {
 	schema *jsonschema.Schema
 	rules  []validateRule
+	env    *envSet // the rules' checks on one environment; nil: each on its own
 }
 
 // validateRule is one compiled rule.
@@ -117,6 +118,11 @@ func newValidateStep(sc *stepContext) (Step, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	checks := make([]*program, len(s.rules))
+	for i := range s.rules {
+		checks[i] = s.rules[i].check
+	}
+	s.env = newEnvSet(checks)
 	return s, nil
 }
 
@@ -126,9 +132,23 @@ func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record,
 		vs = s.validate(st.File, r)
 	}
 	schemaFailed := len(vs) > 0
+	// filled: the environment holds what s.env put there for r (nothing
+	// else evaluated since: a check on its own or a message changes it).
+	filled := false
+	var bad []bool
 	for i := range s.rules {
 		rule := &s.rules[i]
-		x, err := rule.check.eval(r, st.ev)
+		var x any
+		var err error
+		if s.env != nil && s.env.at[i] != nil {
+			if !filled {
+				bad, filled = s.env.fill(r, st.ev), true
+			}
+			x, err = s.env.run(i, r, bad, st.ev)
+		} else {
+			x, err = rule.check.eval(r, st.ev)
+			filled = false
+		}
 		if err != nil {
 			if !schemaFailed {
 				if de := formats.AsDataError(fieldError(st, r, rule.field, rule.check, err)); de != nil {
@@ -144,6 +164,7 @@ func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record,
 		var msg string
 		if isBool {
 			msg = rule.msg.render(r, st.ev)
+			filled = false
 		} else {
 			msg = fmt.Sprintf("the check %s gave %s, not true or false", rule.check.src, shownResult(x))
 		}
