@@ -47,18 +47,27 @@ import (
 //     pass its ownership on; sort and dedupe keep records and emit them
 //     later, at most ownReported. An unknown kind owns nothing.
 //   - Changing in place means changing the record's own top level only:
-//     setting or adding fields of its Fields slice (which may grow into a
-//     new array). Nested records and lists are shared (explode's parent is
-//     shared by all elements of an order, outputs share nested values) and
-//     are never changed in place; a Fields slice two records share (explode
-//     children of one parent) is never written.
-//   - Who keeps a record after emitting it: group (its items, nested in the
-//     group record), sort and dedupe (until Flush, then emitted once), the
-//     write-ahead goroutine (from deliver until written; a last map gets
-//     its records back after that, see recyclesOutput), preview
-//     (RunOptions.Output, at the end of the chain). None of them is followed
-//     by a step that could change what they keep: the record they keep is
-//     the one they emit, once, or is nested.
+//     setting, adding or removing fields of its Fields slice (which may
+//     grow into a new array). Nested records and lists are shared
+//     (explode's parent record is shared by all elements of an order, the
+//     outputs share nested values, a set's copy shares them with the
+//     input) and are never changed in place. Every record has a Fields
+//     array of its own: explode gives each element its own (or, below,
+//     one spare), and the parent it nests takes over the input's array
+//     only when it removes the list field in place.
+//   - explode hands its own input to RecordError when an element is
+//     refused, so it removes the list field in place only when the run
+//     keeps no rejected records; and when the next step is a map or drop
+//     (copiesAndLetsGo: it reads its input and lets go of it before
+//     returning), explode builds every element in one spare record of the
+//     run, again only when no rejected records are kept.
+//   - Who keeps a record after emitting it: explode, group, sort and
+//     dedupe (only to report it, emitOwn); the write-ahead goroutine (from
+//     deliver until written; a map whose records go straight to the writer
+//     gets them back after that, see recyclesOutput); preview
+//     (RunOptions.Output, at the end of the chain). group, sort and dedupe
+//     keep records they receive until Flush and emit each once; none of
+//     them reads a record again after emitting it.
 type Step interface {
 	Apply(ctx context.Context, st *RunState, r *formats.Record, emit Emit) error
 }
