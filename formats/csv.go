@@ -13,7 +13,7 @@
 //     followed by the delimiter or the end of the line; anything else is an
 //     error for that record, which is skipped. A quote never closed is a
 //     final error at the end of the file, or when the record grows past
-//     16 MB.
+//     16 MiB.
 //   - Any other field is unquoted and ends at the next delimiter or the end
 //     of the line. A quote in it is data, as Excel and LibreOffice read it
 //     (Monitor 24" Full HD, 37°36'37.8"N); encoding/csv rejects such a
@@ -214,10 +214,16 @@ func delimName(r rune) string {
 	return strconv.Quote(string(r))
 }
 
-// sizeText renders a byte count for messages.
+// sizeText renders a byte count for messages: "100 MiB", "1 GiB",
+// "5000 bytes".
 func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return strconv.FormatInt(n>>20, 10) + " MB"
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }
