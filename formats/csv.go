@@ -501,7 +501,7 @@ func (r *csvReader) emptyError() error {
 
 // sniff picks the delimiter from the first line.
 func (r *csvReader) sniff() (rune, error) {
-	cands := [...]rune{';', ',', '\t', '|'}
+	const cands = ";,\t|"
 	var counts [len(cands)]int
 	inQuote := false
 	err := scanAhead(r.br, func(b []byte) bool {
@@ -515,21 +515,9 @@ func (r *csvReader) sniff() (rune, error) {
 				if !inQuote {
 					return true
 				}
-			case ';':
+			case ';', ',', '\t', '|':
 				if !inQuote {
-					counts[0]++
-				}
-			case ',':
-				if !inQuote {
-					counts[1]++
-				}
-			case '\t':
-				if !inQuote {
-					counts[2]++
-				}
-			case '|':
-				if !inQuote {
-					counts[3]++
+					counts[strings.IndexByte(cands, c)]++
 				}
 			}
 		}
@@ -541,7 +529,7 @@ func (r *csvReader) sniff() (rune, error) {
 			best = i
 		}
 	}
-	return cands[best], err
+	return rune(cands[best]), err
 }
 
 func (r *csvReader) readHeader() error {
@@ -602,7 +590,7 @@ func (r *csvReader) Read() (*Record, error) {
 	}
 	line, err := r.readRow(true)
 	if err != nil {
-		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+		if !RecordOnly(err) {
 			r.err = err
 		}
 		return nil, err

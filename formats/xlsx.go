@@ -252,7 +252,7 @@ func (r *XLSXReader) Read() (rec *Record, err error) {
 	}
 	rec, err = r.next()
 	if err != nil {
-		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+		if !RecordOnly(err) {
 			return nil, r.fail(err)
 		}
 	}
