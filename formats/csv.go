@@ -262,35 +262,53 @@ type lineReader struct {
 // next returns the next line without its line end. At the end it returns
 // io.EOF; other errors come from the input or are errRecordTooLong.
 func (lr *lineReader) next() ([]byte, error) {
-	b, err := lr.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		lr.buf = append(lr.buf[:0], b...)
-		for err == bufio.ErrBufferFull {
-			if len(lr.buf) > lr.max {
-				return nil, errRecordTooLong
-			}
-			b, err = lr.br.ReadSlice('\n')
-			lr.buf = append(lr.buf, b...)
-		}
-		b = lr.buf
-	}
-	if err != nil && err != io.EOF {
+	b, _, err := readLine(lr.br, &lr.buf, 0, lr.max)
+	if err != nil {
 		return nil, err
 	}
-	if len(b) == 0 {
-		return nil, io.EOF
-	}
 	lr.line++
-	n := len(b)
-	switch {
-	case b[n-1] == '\n' && n >= 2 && b[n-2] == '\r':
-		b = b[:n-2]
-	case b[n-1] == '\n':
-		b = b[:n-1]
-	case b[n-1] == '\r': // a CR before the end of the file, as encoding/csv drops it
-		b = b[:n-1]
-	}
 	return b, nil
+}
+
+// readLine returns the next physical line of br without its line end
+// ("\n", "\r\n", or a lone "\r" at the very end of the input, which
+// encoding/csv drops too) and whether it ended with '\n'. A line longer
+// than br's buffer is gathered in *lbuf. used is what the caller's record
+// holds already: used plus the line may not pass max. Errors: io.EOF at the
+// end, errRecordTooLong (with the part read so far), or the input's error.
+func readLine(br *bufio.Reader, lbuf *[]byte, used, max int) ([]byte, bool, error) {
+	b, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		*lbuf = append((*lbuf)[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if used+len(*lbuf) > max {
+				return *lbuf, false, errRecordTooLong
+			}
+			b, err = br.ReadSlice('\n')
+			*lbuf = append(*lbuf, b...)
+		}
+		b = *lbuf
+	}
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	n := len(b)
+	if n == 0 {
+		return nil, false, io.EOF
+	}
+	if used+n > max {
+		return b, false, errRecordTooLong
+	}
+	nl := b[n-1] == '\n'
+	if nl {
+		n--
+		if n > 0 && b[n-1] == '\r' {
+			n--
+		}
+	} else if b[n-1] == '\r' {
+		n--
+	}
+	return b[:n], nl, nil
 }
 
 // dropBOM discards a leading UTF-8 byte order mark and reports how many
@@ -620,45 +638,14 @@ func (r *csvReader) Read() (*Record, error) {
 	return rec, nil
 }
 
-// readLine returns the next physical line without its line end ("\n",
-// "\r\n", or a lone "\r" at the very end of the input, which encoding/csv
-// drops too) and whether it ended with '\n'. used is what the record holds
-// already, for the cap. Errors: io.EOF at the end, errRecordTooLong (with
-// the part read so far), or the input's error.
+// readLine returns the next physical line (see readLine) and counts it.
+// used is what the record holds already, for the cap.
 func (r *csvReader) readLine(used int) ([]byte, bool, error) {
-	b, err := r.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		r.lbuf = append(r.lbuf[:0], b...)
-		for err == bufio.ErrBufferFull {
-			if used+len(r.lbuf) > r.maxRecord {
-				return r.lbuf, false, errRecordTooLong
-			}
-			b, err = r.br.ReadSlice('\n')
-			r.lbuf = append(r.lbuf, b...)
-		}
-		b = r.lbuf
+	b, nl, err := readLine(r.br, &r.lbuf, used, r.maxRecord)
+	if err == nil {
+		r.line++
 	}
-	if err != nil && err != io.EOF {
-		return nil, false, err
-	}
-	n := len(b)
-	if n == 0 {
-		return nil, false, io.EOF
-	}
-	if used+n > r.maxRecord {
-		return b, false, errRecordTooLong
-	}
-	r.line++
-	nl := b[n-1] == '\n'
-	if nl {
-		n--
-		if n > 0 && b[n-1] == '\r' {
-			n--
-		}
-	} else if b[n-1] == '\r' {
-		n--
-	}
-	return b[:n], nl, nil
+	return b, nl, err
 }
 
 // readRow reads the next row into r.str and r.row, skipping empty lines,
