@@ -262,6 +262,9 @@ type lineReader struct {
 // next returns the next line without its line end. At the end it returns
 // io.EOF; other errors come from the input or are errRecordTooLong.
 func (lr *lineReader) next() ([]byte, error) {
+	if cap(lr.buf) > 1<<20 {
+		lr.buf = nil // a huge line does not pin its buffer for the rest of the file
+	}
 	b, _, err := readLine(lr.br, &lr.buf, 0, lr.max)
 	if err != nil {
 		return nil, err
