@@ -96,10 +96,13 @@ type inputOwner interface{ setInputOwnership(ownership) }
 // ownershipAfter is the ownership of the records a step of kind emits,
 // given the ownership of those it receives.
 func ownershipAfter(kind string, in ownership) ownership {
+	if passesOn(kind) {
+		return in
+	}
 	switch kind {
 	case "map", "set", "drop", "lookup", "render":
 		return ownFull
-	case "validate", "filter", "assign", "lengths":
+	case "assign":
 		return in
 	case "explode", "group":
 		return ownReported
@@ -107,6 +110,17 @@ func ownershipAfter(kind string, in ownership) ownership {
 		return min(in, ownReported)
 	}
 	return ownNone
+}
+
+// passesOn reports whether a step of kind passes the record it receives
+// on or leaves it out, keeping none and adding no field to it (validate,
+// filter, lengths: a record lengths cuts is a copy with the same fields).
+func passesOn(kind string) bool {
+	switch kind {
+	case "validate", "filter", "lengths":
+		return true
+	}
+	return false
 }
 
 // mayChange reports whether a step that receives records of ownership o
@@ -138,9 +152,7 @@ func recordRoom(steps []compiledStep) int {
 			room += a.addsFields()
 			continue
 		}
-		switch steps[i].kind {
-		case "validate", "filter", "lengths": // pass their record on
-		default:
+		if !passesOn(steps[i].kind) {
 			room = 0
 		}
 	}
@@ -196,8 +208,7 @@ func (p *Pipeline) recyclesOutput(opt RunOptions) Step {
 		return nil
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
-		switch steps[i].kind {
-		case "validate", "filter", "lengths":
+		if passesOn(steps[i].kind) {
 			continue
 		}
 		if m, ok := steps[i].Step.(*mapStep); ok {
