@@ -34,10 +34,7 @@ func newEnvSet(progs []*program) *envSet {
 		shared++
 		at := make([]int, len(p.fields))
 		for j, name := range p.fields {
-			var n *need
-			if j < len(p.needs) {
-				n = p.needs[j]
-			}
+			n := p.needs[j] // fields, types and needs are parallel (compile)
 			k, ok := index[name]
 			if !ok {
 				k = len(s.fields)
