@@ -235,7 +235,7 @@ type Pipeline struct {
 	tables  *pipelineTables // lookup tables (lookup.go)
 	fns     *Functions      // the library its expressions use: with its own Lookup
 	// stepsEnd is the ownership of the records the pipeline's steps emit
-	// (ownNone without steps: the input records themselves).
+	// (without steps: that of the input records themselves, ownReported).
 	stepsEnd ownership
 	// inputRoom is the number of fields the steps add in place to the
 	// records read (formats.RoomReader).
