@@ -44,7 +44,8 @@ import (
 //     run keeps no rejected records (on_error fail, or no
 //     RunOptions.Rejected): ownReported.
 //   - Steps that pass their input on (validate, filter, assign, lengths)
-//     pass its ownership on; sort and dedupe keep records and emit them
+//     pass its ownership on (assign sets its number on a copy when it
+//     may not change its input); sort and dedupe keep records and emit them
 //     later, at most ownReported. An unknown kind owns nothing.
 //   - Changing in place means changing the record's own top level only:
 //     setting, adding or removing fields of its Fields slice (which may
