@@ -34,10 +34,7 @@ func newEnvSet(progs []*program) *envSet {
 		shared++
 		at := make([]int, len(p.fields))
 		for j, name := range p.fields {
-			var n *need
-			if j < len(p.needs) {
-				n = p.needs[j]
-			}
+			n := p.needs[j] // fields, types and needs are parallel (compile)
 			k, ok := index[name]
 			if !ok {
 				k = len(s.fields)
@@ -68,33 +65,14 @@ func (s *envSet) fill(rec *formats.Record, ev *evaluator) []bool {
 	if ev.dirty {
 		ev.reset()
 	}
-	e := ev.scratch
 	var bad []bool
 	for k, name := range s.fields {
-		v, ok := rec.Get(name)
-		if !ok {
-			if _, isBase := ev.base[name]; isBase {
-				continue
-			}
+		if missing, err := ev.put(rec, name, s.types[k], s.needs[k]); missing || err != nil {
 			if bad == nil {
 				bad = make([]bool, len(s.fields))
 			}
 			bad[k] = true
-			continue
 		}
-		if t := s.types[k]; t != "" {
-			x, err := typedValue(name, v, t)
-			if err != nil {
-				if bad == nil {
-					bad = make([]bool, len(s.fields))
-				}
-				bad[k] = true
-				continue
-			}
-			e[name] = x
-			continue
-		}
-		e[name] = toExprNeed(v, s.needs[k])
 	}
 	return bad
 }

@@ -100,6 +100,20 @@ func exprMessage(err error) string {
 	return exprPos.ReplaceAllString(msg, "")
 }
 
+// holds evaluates p as a condition (a filter's keep, an output's when) on
+// r; an error, or a result that is not true or false, comes back
+// positioned at r (fieldError).
+func (p *program) holds(st *RunState, r *formats.Record) (bool, error) {
+	x, err := p.eval(r, st.ev)
+	if err == nil {
+		var ok bool
+		if ok, err = truth(x); err == nil {
+			return ok, nil
+		}
+	}
+	return false, fieldError(st, r, "", p, err)
+}
+
 // truth reads a filter or condition result.
 func truth(x any) (bool, error) {
 	switch t := x.(type) {

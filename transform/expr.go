@@ -258,25 +258,38 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 			ev.reset()
 		}
 		for i, name := range p.fields {
-			v, ok := rec.Get(name)
-			if !ok {
-				if _, isBase := ev.base[name]; isBase {
-					continue
-				}
+			missing, err := ev.put(rec, name, p.types[i], p.needs[i])
+			if missing {
 				return nil, missingField(name, rec)
 			}
-			if t := p.types[i]; t != "" {
-				x, err := typedValue(name, v, t)
-				if err != nil {
-					return nil, err
-				}
-				e[name] = x
-				continue
+			if err != nil {
+				return nil, err
 			}
-			e[name] = toExprNeed(v, p.needs[i])
 		}
 	}
 	return ev.vm.Run(p.prog, map[string]any(e))
+}
+
+// put sets name in the environment to rec's field of that name: as its
+// declared type typ, else converted to the parts n reads. missing: rec has
+// no such field and it is not a base name (input, vars, which stay); err:
+// the value is not of type typ. Either way name is left as it was.
+func (ev *evaluator) put(rec *formats.Record, name, typ string, n *need) (missing bool, err error) {
+	v, ok := rec.Get(name)
+	if !ok {
+		_, isBase := ev.base[name]
+		return !isBase, nil
+	}
+	if typ != "" {
+		x, err := typedValue(name, v, typ)
+		if err != nil {
+			return false, err
+		}
+		ev.scratch[name] = x
+		return false, nil
+	}
+	ev.scratch[name] = toExprNeed(v, n)
+	return false, nil
 }
 
 // errMissingField is returned when an expression names a field the record

@@ -76,14 +76,14 @@ type pathStep struct {
 	index bool
 }
 
-// toExprNeed converts v like toExpr, but only the parts n names. Where the
-// value's shape does not fit n (keys on a list, an index on a record) the
-// whole value is converted, so that the expression fails or gives nil
-// exactly as it would with the whole value.
 // fewKeys is the number of needed keys up to which toExprNeed looks them
 // up in a record one by one rather than hashing each of its field names.
 const fewKeys = 4
 
+// toExprNeed converts v like toExpr, but only the parts n names. Where the
+// value's shape does not fit n (keys on a list, an index on a record) the
+// whole value is converted, so that the expression fails or gives nil
+// exactly as it would with the whole value.
 func toExprNeed(v formats.Value, n *need) any {
 	if n == nil || n.all {
 		return toExpr(v)

@@ -76,6 +76,22 @@ outputs:
       - lookup: {table: lookups/land.csv, keys: {ISO: '"AT"'}, fields: {Noch: Name}}
       - validate: {rules: [{check: 'Nr != "3!"', field: Nr, message: drei}]}
 `, "Nr;Land;Menge\n1;DE;5\n2;AT;6\n3;DE;7\n", 1},
+		// JSON records are read with room for the fields the pipeline's
+		// steps add (formats.RoomReader): only ownership keeps set and
+		// lookup from changing them in place, where CSV records are
+		// copied for want of capacity anyway (the cases above pass with
+		// RunState.mayChange always true; this one does not).
+		{"pipeline steps, JSON input with room", `name: p
+input: {inbox: in, format: json}
+on_error: reject
+steps:
+  - validate: {rules: [{check: 'Nr != ""', field: Nr, message: leer}]}
+  - set: {Nr: 'Nr + "!"', Neu: '"x"'}
+  - lookup: {table: lookups/land.csv, keys: {ISO: Land}, fields: {Land: Name, Landname: Name}}
+  - validate: {rules: [{check: 'Nr != "2!"', field: Nr, message: zwei}]}
+outputs:
+  - {outbox: out, name: x.csv, format: csv}
+`, `[{"Nr": "1", "Land": "DE", "Menge": 5}, {"Nr": "2", "Land": "AT", "Menge": 6}, {"Nr": "3", "Land": "DE", "Menge": 7}]`, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -44,7 +44,8 @@ import (
 //     run keeps no rejected records (on_error fail, or no
 //     RunOptions.Rejected): ownReported.
 //   - Steps that pass their input on (validate, filter, assign, lengths)
-//     pass its ownership on; sort and dedupe keep records and emit them
+//     pass its ownership on (assign sets its number on a copy when it
+//     may not change its input); sort and dedupe keep records and emit them
 //     later, at most ownReported. An unknown kind owns nothing.
 //   - Changing in place means changing the record's own top level only:
 //     setting, adding or removing fields of its Fields slice (which may
@@ -96,10 +97,13 @@ type inputOwner interface{ setInputOwnership(ownership) }
 // ownershipAfter is the ownership of the records a step of kind emits,
 // given the ownership of those it receives.
 func ownershipAfter(kind string, in ownership) ownership {
+	if passesOn(kind) {
+		return in
+	}
 	switch kind {
 	case "map", "set", "drop", "lookup", "render":
 		return ownFull
-	case "validate", "filter", "assign", "lengths":
+	case "assign":
 		return in
 	case "explode", "group":
 		return ownReported
@@ -107,6 +111,17 @@ func ownershipAfter(kind string, in ownership) ownership {
 		return min(in, ownReported)
 	}
 	return ownNone
+}
+
+// passesOn reports whether a step of kind passes the record it receives
+// on or leaves it out, keeping none and adding no field to it (validate,
+// filter, lengths: a record lengths cuts is a copy with the same fields).
+func passesOn(kind string) bool {
+	switch kind {
+	case "validate", "filter", "lengths":
+		return true
+	}
+	return false
 }
 
 // mayChange reports whether a step that receives records of ownership o
@@ -138,9 +153,7 @@ func recordRoom(steps []compiledStep) int {
 			room += a.addsFields()
 			continue
 		}
-		switch steps[i].kind {
-		case "validate", "filter", "lengths": // pass their record on
-		default:
+		if !passesOn(steps[i].kind) {
 			room = 0
 		}
 	}
@@ -196,8 +209,7 @@ func (p *Pipeline) recyclesOutput(opt RunOptions) Step {
 		return nil
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
-		switch steps[i].kind {
-		case "validate", "filter", "lengths":
+		if passesOn(steps[i].kind) {
 			continue
 		}
 		if m, ok := steps[i].Step.(*mapStep); ok {
@@ -224,7 +236,7 @@ type Pipeline struct {
 	tables  *pipelineTables // lookup tables (lookup.go)
 	fns     *Functions      // the library its expressions use: with its own Lookup
 	// stepsEnd is the ownership of the records the pipeline's steps emit
-	// (ownNone without steps: the input records themselves).
+	// (without steps: that of the input records themselves, ownReported).
 	stepsEnd ownership
 	// inputRoom is the number of fields the steps add in place to the
 	// records read (formats.RoomReader).

@@ -170,13 +170,9 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 				continue
 			}
 			if o.when != nil {
-				x, err := o.when.eval(rec, st.ev)
+				ok, err := o.when.holds(st, rec)
 				if err != nil {
-					return fieldError(st, rec, "", o.when, err)
-				}
-				ok, err := truth(x)
-				if err != nil {
-					return fieldError(st, rec, "", o.when, err)
+					return err
 				}
 				if !ok {
 					continue

@@ -51,6 +51,7 @@ type assignStep struct {
 	newFlag  string
 	from, to int64
 	desc     string
+	own      ownership // of the records it receives (see Step)
 }
 
 // assignState is one run's new numbers.
@@ -133,6 +134,8 @@ func newAssignStep(sc *stepContext) (Step, error) {
 // addsFields: into and new_flag (see fieldAdder).
 func (s *assignStep) addsFields() int { return 2 }
 
+func (s *assignStep) setInputOwnership(o ownership) { s.own = o }
+
 // Apply sets the record's number: the table's, this run's, or a new one.
 func (s *assignStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
 	val, pos, err := evalField(s.key, r, st)
@@ -176,11 +179,17 @@ func (s *assignStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 		}
 		number, isNew = strconv.FormatInt(n, 10), true
 	}
-	r.Set(s.into, formats.String(number))
-	if s.newFlag != "" {
-		r.Set(s.newFlag, formats.Bool(isNew))
+	// A record the run may still hand to the rejects (the input as read)
+	// gets its number on a copy (see Step).
+	out := r
+	if !st.mayChange(s.own) {
+		out = copyRecord(r, s.addsFields())
 	}
-	return emit(r)
+	out.Set(s.into, formats.String(number))
+	if s.newFlag != "" {
+		out.Set(s.newFlag, formats.Bool(isNew))
+	}
+	return emit(out)
 }
 
 // firstFree is one above the highest number of the range in the table

@@ -196,3 +196,25 @@ func TestAssignExclusive(t *testing.T) {
 		t.Errorf("a pipeline without assign: %v", plain.Exclusive())
 	}
 }
+
+// TestAssignRejectedAsRead: under on_error reject, a record a later step
+// refuses goes to the rejects as it was read, without the number assign
+// gave it (assign changes its input in place only when it owns it).
+func TestAssignRejectedAsRead(t *testing.T) {
+	y := strings.Replace(assignPipeline, "input: {inbox: in, format: csv}\n", "input: {inbox: in, format: csv}\non_error: reject\n", 1)
+	y = strings.Replace(y, "      new_flag: Neu\n", "      new_flag: Neu\n  - validate: {rules: [{check: 'CustomerId != \"b\"', field: CustomerId, message: nein}]}\n", 1)
+	p := mustCompile(t, map[string]string{"p.yaml": y, "lookups/kundennummern.csv": "CustomerId,Kundennummer\nz,10000\n"})
+	var got []string
+	out, err := runAssign(t, p, "CustomerId,Name\na,A\nb,B\n", RunOptions{Rejected: func(r *formats.Record, _ error) {
+		got = append(got, dumpRecord(t, r))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `"b"`) || strings.Contains(got[0], "Kundennummer") || strings.Contains(got[0], "Neu") {
+		t.Errorf("rejected %q, want record b as read", got)
+	}
+	if !strings.Contains(out, "a;A;10001;true") {
+		t.Errorf("output:\n%s", out)
+	}
+}

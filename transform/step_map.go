@@ -224,13 +224,9 @@ func newFilterStep(sc *stepContext) (Step, error) {
 }
 
 func (f *filterStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
-	v, err := f.prog.eval(r, st.ev)
+	keep, err := f.prog.holds(st, r)
 	if err != nil {
-		return fieldError(st, r, "", f.prog, err)
-	}
-	keep, err := truth(v)
-	if err != nil {
-		return fieldError(st, r, "", f.prog, err)
+		return err
 	}
 	if !keep {
 		if f.warn != nil {

@@ -194,7 +194,7 @@ func (r *renderStep) Apply(_ context.Context, st *RunState, rec *formats.Record,
 		return &formats.DataError{File: st.File, Pos: rec.Pos, Field: r.into, RecordOnly: true, Err: err,
 			Msg: "template " + templateMessage(r.file, err)}
 	}
-	out := &formats.Record{Fields: append(make([]formats.Field, 0, len(rec.Fields)+1), rec.Fields...), Pos: rec.Pos}
+	out := copyRecord(rec, 1)
 	v := formats.String(buf.String())
 	if i := out.Index(r.into); i >= 0 {
 		out.Fields[i].Value = v

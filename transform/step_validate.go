@@ -212,7 +212,8 @@ func (s *validateStep) validate(file string, r *formats.Record) (vs Violations) 
 }
 
 // maxSchemaExponent bounds the exponent of numbers given to the validator: it
-// computes with exact fractions (1e999999 costs it 40 ms a value) and
+// computes with exact fractions (1e999999 against a maximum costs it tens
+// of milliseconds a value: 24 ms measured here, 28 Nov 2026) and
 // cannot take exponents from 1e10000000 on.
 const maxSchemaExponent = 400
 
