@@ -143,7 +143,7 @@ func (e *env) claim(name string) inbox.Claimed {
 // configuration, relative, sorted.
 func (e *env) files() []string {
 	var out []string
-	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -157,6 +157,9 @@ func (e *env) files() []string {
 		out = append(out, rel)
 		return nil
 	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	sort.Strings(out)
 	return out
 }
