@@ -157,8 +157,8 @@ func Unclaim(cl Claimed) (string, error) {
 	if cl.Marker != "" {
 		mname := cl.MarkerName
 		if name != cl.Name {
-			if m, err := parseMarker(cl.DoneMarker); err == nil && m.ok() {
-				mname = m.of(name)
+			if m := MarkerName(cl.DoneMarker, name); m != "" {
+				mname = m
 			}
 		}
 		mname, err = FreeName(fsys, cl.Dir, mname)
