@@ -35,13 +35,14 @@ cross:
 ## whole-process jobs against the hand-written baseline and Miller 6
 ## (installed with apt-get if missing) and rewrites the results table of
 ## docs/performance.md. About 8 minutes on 2 cores (the first run also
-## generates ~1.2 GB of data).
+## generates ~1.3 GB of data).
 BENCHCOUNT ?= 1
 BENCHRUNS  ?= 3
 BENCHSTAT  := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench: build bench-data bench-tools
 	$(GO) build -o bin/baseline ./bench/baseline
 	$(GO) test -run '^$$' -bench . -benchmem -count=$(BENCHCOUNT) ./formats/ ./transform/ ./bench/ | tee bench/out/last.txt
+	@! grep -q '^FAIL' bench/out/last.txt || { echo "bench: a Go benchmark failed (bench/out/last.txt)"; exit 1; }
 	$(GO) run ./bench/suite -n $(BENCHRUNS)
 
 ## bench-tools: Miller 6 for the comparison (Debian package "miller").

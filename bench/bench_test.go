@@ -78,38 +78,7 @@ func BenchmarkCSVReadWrite(b *testing.B) {
 // BenchmarkReferencePipeline runs the reference job as the shipped
 // pipeline (samples/bench/artikel-to-products.yaml) in process.
 func BenchmarkReferencePipeline(b *testing.B) {
-	pc, err := transform.LoadPipeline(filepath.Join("..", "samples", "bench", "artikel-to-products.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := transform.Compile(pc, nil, &transform.Functions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	csv, _ := formats.Builtin().Lookup("csv")
-	for _, size := range []string{"100k", "1m"} {
-		b.Run(size, func(b *testing.B) {
-			path, n := dataFile(b, "artikel-"+size+".csv")
-			b.SetBytes(n)
-			b.ReportAllocs()
-			var st transform.Stats
-			for b.Loop() {
-				f, err := os.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rd, err := formats.NewTextReader(csv, bufio.NewReaderSize(f, 64<<10), path, pc.Input.Encoding, pc.Input.FormatOpts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if st, err = p.Run(context.Background(), rd, transform.Source{Path: path}, discardSink{}, transform.RunOptions{}); err != nil {
-					b.Fatal(err)
-				}
-				f.Close()
-			}
-			b.ReportMetric(float64(st.In)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-		})
-	}
+	benchPipeline(b, filepath.Join("..", "samples", "bench", "artikel-to-products.yaml"), "artikel-100k.csv", "artikel-1m.csv")
 }
 
 // BenchmarkOrdersPipeline runs the orders job (bench/pipelines/

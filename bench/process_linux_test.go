@@ -35,18 +35,7 @@ func BenchmarkConvertProcess(b *testing.B) {
 			path, n := dataFile(b, "artikel-"+size+".csv")
 			out := filepath.Join(b.TempDir(), "out.csv")
 			b.SetBytes(n)
-			var peak int64
-			for b.Loop() {
-				cmd := exec.Command(bin, "convert", "-q", "--in-encoding", "windows-1252", "--out-encoding", "utf-8-bom", path, out)
-				cmd.Stderr = os.Stderr
-				if err := cmd.Run(); err != nil {
-					b.Fatal(err)
-				}
-				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
-					peak = ru.Maxrss // KiB on Linux
-				}
-			}
-			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+			runProcesses(b, bin, "convert", "-q", "--in-encoding", "windows-1252", "--out-encoding", "utf-8-bom", path, out)
 		})
 	}
 }
@@ -74,18 +63,7 @@ func BenchmarkReferenceJob(b *testing.B) {
 			}
 			out := filepath.Join(b.TempDir(), "products.csv")
 			b.SetBytes(n)
-			var peak int64
-			for b.Loop() {
-				cmd := exec.Command(bin, append(append([]string(nil), job.args...), path, out)...)
-				cmd.Stderr = os.Stderr
-				if err := cmd.Run(); err != nil {
-					b.Fatal(err)
-				}
-				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
-					peak = ru.Maxrss
-				}
-			}
-			b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
+			runProcesses(b, bin, append(append([]string(nil), job.args...), path, out)...)
 			// A hash, not the bytes: the benchmark process must stay small,
 			// since a child's peak RSS counts the parent's pages until exec.
 			f, err := os.Open(out)
@@ -104,4 +82,22 @@ func BenchmarkReferenceJob(b *testing.B) {
 			}
 		})
 	}
+}
+
+// runProcesses runs bin with args once per benchmark iteration and reports
+// the largest peak resident memory of those processes.
+func runProcesses(b *testing.B, bin string, args ...string) {
+	b.Helper()
+	var peak int64
+	for b.Loop() {
+		cmd := exec.Command(bin, args...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+			peak = ru.Maxrss // KiB on Linux
+		}
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 }

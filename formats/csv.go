@@ -13,7 +13,7 @@
 //     followed by the delimiter or the end of the line; anything else is an
 //     error for that record, which is skipped. A quote never closed is a
 //     final error at the end of the file, or when the record grows past
-//     16 MB.
+//     16 MiB.
 //   - Any other field is unquoted and ends at the next delimiter or the end
 //     of the line. A quote in it is data, as Excel and LibreOffice read it
 //     (Monitor 24" Full HD, 37°36'37.8"N); encoding/csv rejects such a
@@ -214,10 +214,16 @@ func delimName(r rune) string {
 	return strconv.Quote(string(r))
 }
 
-// sizeText renders a byte count for messages.
+// sizeText renders a byte count for messages: "100 MiB", "1 GiB",
+// "5000 bytes".
 func sizeText(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return strconv.FormatInt(n>>20, 10) + " MB"
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
 }
@@ -256,35 +262,56 @@ type lineReader struct {
 // next returns the next line without its line end. At the end it returns
 // io.EOF; other errors come from the input or are errRecordTooLong.
 func (lr *lineReader) next() ([]byte, error) {
-	b, err := lr.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		lr.buf = append(lr.buf[:0], b...)
-		for err == bufio.ErrBufferFull {
-			if len(lr.buf) > lr.max {
-				return nil, errRecordTooLong
-			}
-			b, err = lr.br.ReadSlice('\n')
-			lr.buf = append(lr.buf, b...)
-		}
-		b = lr.buf
+	if cap(lr.buf) > 1<<20 {
+		lr.buf = nil // a huge line does not pin its buffer for the rest of the file
 	}
-	if err != nil && err != io.EOF {
+	b, _, err := readLine(lr.br, &lr.buf, 0, lr.max)
+	if err != nil {
 		return nil, err
 	}
-	if len(b) == 0 {
-		return nil, io.EOF
-	}
 	lr.line++
-	n := len(b)
-	switch {
-	case b[n-1] == '\n' && n >= 2 && b[n-2] == '\r':
-		b = b[:n-2]
-	case b[n-1] == '\n':
-		b = b[:n-1]
-	case b[n-1] == '\r': // a CR before the end of the file, as encoding/csv drops it
-		b = b[:n-1]
-	}
 	return b, nil
+}
+
+// readLine returns the next physical line of br without its line end
+// ("\n", "\r\n", or a lone "\r" at the very end of the input, which
+// encoding/csv drops too) and whether it ended with '\n'. A line longer
+// than br's buffer is gathered in *lbuf. used is what the caller's record
+// holds already: used plus the line may not pass max. Errors: io.EOF at the
+// end, errRecordTooLong (with the part read so far), or the input's error.
+func readLine(br *bufio.Reader, lbuf *[]byte, used, max int) ([]byte, bool, error) {
+	b, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		*lbuf = append((*lbuf)[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if used+len(*lbuf) > max {
+				return *lbuf, false, errRecordTooLong
+			}
+			b, err = br.ReadSlice('\n')
+			*lbuf = append(*lbuf, b...)
+		}
+		b = *lbuf
+	}
+	if err != nil && err != io.EOF {
+		return nil, false, err
+	}
+	n := len(b)
+	if n == 0 {
+		return nil, false, io.EOF
+	}
+	if used+n > max {
+		return b, false, errRecordTooLong
+	}
+	nl := b[n-1] == '\n'
+	if nl {
+		n--
+		if n > 0 && b[n-1] == '\r' {
+			n--
+		}
+	} else if b[n-1] == '\r' {
+		n--
+	}
+	return b[:n], nl, nil
 }
 
 // dropBOM discards a leading UTF-8 byte order mark and reports how many
@@ -495,7 +522,7 @@ func (r *csvReader) emptyError() error {
 
 // sniff picks the delimiter from the first line.
 func (r *csvReader) sniff() (rune, error) {
-	cands := [...]rune{';', ',', '\t', '|'}
+	const cands = ";,\t|"
 	var counts [len(cands)]int
 	inQuote := false
 	err := scanAhead(r.br, func(b []byte) bool {
@@ -509,21 +536,9 @@ func (r *csvReader) sniff() (rune, error) {
 				if !inQuote {
 					return true
 				}
-			case ';':
+			case ';', ',', '\t', '|':
 				if !inQuote {
-					counts[0]++
-				}
-			case ',':
-				if !inQuote {
-					counts[1]++
-				}
-			case '\t':
-				if !inQuote {
-					counts[2]++
-				}
-			case '|':
-				if !inQuote {
-					counts[3]++
+					counts[strings.IndexByte(cands, c)]++
 				}
 			}
 		}
@@ -535,7 +550,7 @@ func (r *csvReader) sniff() (rune, error) {
 			best = i
 		}
 	}
-	return cands[best], err
+	return rune(cands[best]), err
 }
 
 func (r *csvReader) readHeader() error {
@@ -596,7 +611,7 @@ func (r *csvReader) Read() (*Record, error) {
 	}
 	line, err := r.readRow(true)
 	if err != nil {
-		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+		if !RecordOnly(err) {
 			r.err = err
 		}
 		return nil, err
@@ -626,45 +641,14 @@ func (r *csvReader) Read() (*Record, error) {
 	return rec, nil
 }
 
-// readLine returns the next physical line without its line end ("\n",
-// "\r\n", or a lone "\r" at the very end of the input, which encoding/csv
-// drops too) and whether it ended with '\n'. used is what the record holds
-// already, for the cap. Errors: io.EOF at the end, errRecordTooLong (with
-// the part read so far), or the input's error.
+// readLine returns the next physical line (see readLine) and counts it.
+// used is what the record holds already, for the cap.
 func (r *csvReader) readLine(used int) ([]byte, bool, error) {
-	b, err := r.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		r.lbuf = append(r.lbuf[:0], b...)
-		for err == bufio.ErrBufferFull {
-			if used+len(r.lbuf) > r.maxRecord {
-				return r.lbuf, false, errRecordTooLong
-			}
-			b, err = r.br.ReadSlice('\n')
-			r.lbuf = append(r.lbuf, b...)
-		}
-		b = r.lbuf
+	b, nl, err := readLine(r.br, &r.lbuf, used, r.maxRecord)
+	if err == nil {
+		r.line++
 	}
-	if err != nil && err != io.EOF {
-		return nil, false, err
-	}
-	n := len(b)
-	if n == 0 {
-		return nil, false, io.EOF
-	}
-	if used+n > r.maxRecord {
-		return b, false, errRecordTooLong
-	}
-	r.line++
-	nl := b[n-1] == '\n'
-	if nl {
-		n--
-		if n > 0 && b[n-1] == '\r' {
-			n--
-		}
-	} else if b[n-1] == '\r' {
-		n--
-	}
-	return b[:n], nl, nil
+	return b, nl, err
 }
 
 // readRow reads the next row into r.str and r.row, skipping empty lines,

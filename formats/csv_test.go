@@ -1245,3 +1245,20 @@ func BenchmarkCSVJob(b *testing.B) {
 		})
 	}
 }
+
+func TestSizeText(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{
+		{1000, "1000 bytes"},
+		{1 << 10, "1 KiB"},
+		{16 << 20, "16 MiB"},
+		{16<<20 + 1, "16777217 bytes"},
+		{2 << 30, "2 GiB"},
+	} {
+		if got := sizeText(c.n); got != c.want {
+			t.Errorf("sizeText(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

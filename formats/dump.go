@@ -38,23 +38,7 @@ func dumpPos(b *strings.Builder, p Pos) {
 		return
 	}
 	b.WriteString(" @")
-	if p.Line > 0 {
-		b.WriteString(strconv.Itoa(p.Line))
-		if p.Col > 0 {
-			b.WriteByte(':')
-			b.WriteString(strconv.Itoa(p.Col))
-		}
-		if p.Ref != "" {
-			b.WriteByte(' ')
-		}
-	}
-	if p.Ref != "" {
-		if p.Line > 0 {
-			b.WriteString("(" + p.Ref + ")")
-		} else {
-			b.WriteString(p.Ref)
-		}
-	}
+	p.writeLineRef(b)
 }
 
 func dumpFields(b *strings.Builder, fs []Field, indent string) {

@@ -218,7 +218,7 @@ func (r *jsonReader) Read() (*Record, error) {
 	rec, err := r.next()
 	if err != nil {
 		err = r.finish(err)
-		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+		if !RecordOnly(err) {
 			r.err = err
 		}
 		return nil, err

@@ -162,6 +162,17 @@ func (p Pos) String() string {
 		return p.Ref
 	}
 	var b strings.Builder
+	p.writeLineRef(&b)
+	if b.Len() == 0 && p.Index > 0 {
+		b.WriteString("record ")
+		b.WriteString(strconv.Itoa(p.Index))
+	}
+	return b.String()
+}
+
+// writeLineRef writes "14:9", "14:9 (Ref)" or "Ref": the line, column and
+// reference that are known. Pos.String and the golden dumps share it.
+func (p Pos) writeLineRef(b *strings.Builder) {
 	if p.Line > 0 {
 		b.WriteString(strconv.Itoa(p.Line))
 		if p.Col > 0 {
@@ -170,7 +181,7 @@ func (p Pos) String() string {
 		}
 	}
 	if p.Ref != "" {
-		if b.Len() > 0 {
+		if p.Line > 0 {
 			b.WriteString(" (")
 			b.WriteString(p.Ref)
 			b.WriteByte(')')
@@ -178,11 +189,6 @@ func (p Pos) String() string {
 			b.WriteString(p.Ref)
 		}
 	}
-	if b.Len() == 0 && p.Index > 0 {
-		b.WriteString("record ")
-		b.WriteString(strconv.Itoa(p.Index))
-	}
-	return b.String()
 }
 
 // Field is one named value of a record, with the position it was read at.

@@ -252,7 +252,7 @@ func (r *XLSXReader) Read() (rec *Record, err error) {
 	}
 	rec, err = r.next()
 	if err != nil {
-		if de, ok := err.(*DataError); !ok || !de.RecordOnly {
+		if !RecordOnly(err) {
 			return nil, r.fail(err)
 		}
 	}
@@ -392,20 +392,7 @@ func (r *XLSXReader) open() error {
 }
 
 func (r *XLSXReader) tooLarge() error {
-	return r.errorf(Pos{}, "", "the workbook is larger than %s (max_file_size)", xlsxSize(r.opt.MaxFileSize))
-}
-
-// xlsxSize renders a byte count for messages: "100 MiB", "1 GiB", "5000 bytes".
-func xlsxSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return strconv.FormatInt(n>>30, 10) + " GiB"
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return r.errorf(Pos{}, "", "the workbook is larger than %s (max_file_size)", sizeText(r.opt.MaxFileSize))
 }
 
 // notWorkbook explains an input that is not a ZIP archive, with a guess at
@@ -499,7 +486,7 @@ func (r *XLSXReader) openError(err error) error {
 		return &DataError{File: r.source, Err: err, Msg: "the workbook is damaged (a part of it fails its checksum)"}
 	case strings.HasPrefix(msg, "unzip size exceeds"):
 		return &DataError{File: r.source, Err: err, Msg: fmt.Sprintf("the workbook unpacks to more than %s (unzip_size_limit); "+
-			"it may be a \"zip bomb\" – raise the limit only for a file you trust", xlsxSize(r.opt.UnzipSizeLimit))}
+			"it may be a \"zip bomb\" – raise the limit only for a file you trust", sizeText(r.opt.UnzipSizeLimit))}
 	case errors.Is(err, excelize.ErrWorkbookFileFormat) || errors.Is(err, excelize.ErrWorkbookPassword):
 		return &DataError{File: r.source, Err: err, Msg: "the workbook is password-protected; remove the password in Excel and save it again"}
 	}

@@ -55,14 +55,18 @@ func run(in, out string) error {
 	for i, h := range head {
 		idx[h] = i
 	}
+	var missing []string
 	col := func(name string) int {
 		i, ok := idx[name]
 		if !ok {
-			panic("missing column " + name)
+			missing = append(missing, name)
 		}
 		return i
 	}
 	nr, bez, lang, vk1, best, gew, ean, aktiv := col("Artikelnummer"), col("Bezeichnung"), col("Langtext"), col("VK1"), col("Bestand"), col("Gewicht"), col("EAN"), col("Aktiv")
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: the header lacks the column(s) %s", in, strings.Join(missing, ", "))
+	}
 	if err := w.Write([]string{"Sku", "Name", "FullDescription", "Price", "StockQuantity", "Weight", "Gtin", "Published"}); err != nil {
 		return err
 	}

@@ -104,8 +104,9 @@ func run(n int, doc, jsonOut string, miller bool) error {
 		return err
 	}
 	load := loadAvg()
+	js := jobs(tmp, miller)
 	var all []result
-	for _, j := range jobs(tmp, miller) {
+	for _, j := range js {
 		if _, err := os.Stat(j.input); err != nil {
 			return fmt.Errorf("%s: %w (run `make bench-data`)", j.id, err)
 		}
@@ -122,7 +123,7 @@ func run(n int, doc, jsonOut string, miller bool) error {
 	if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	table := render(all, jobs(tmp, miller), n, load)
+	table := render(all, js, n, load)
 	fmt.Print(table)
 	return updateDoc(doc, table)
 }
@@ -169,10 +170,6 @@ func jobs(tmp string, miller bool) []job {
 	}
 }
 
-// millerJob is the reference job done with iconv and Miller 6. Miller's
-// CSV writer ends lines with "\n" whatever --ors says, so sed adds the
-// "\r" (the data holds no line breaks inside values); printf writes the
-// byte order mark.
 // abs makes a repository path absolute (the project job runs with -c).
 func abs(p string) string {
 	a, err := filepath.Abs(p)
@@ -182,6 +179,10 @@ func abs(p string) string {
 	return a
 }
 
+// millerJob is the reference job done with iconv and Miller 6. Miller's
+// CSV writer ends lines with "\n" whatever --ors says, so sed adds the
+// "\r" (the data holds no line breaks inside values); printf writes the
+// byte order mark.
 func millerJob(in, out string) string {
 	return fmt.Sprintf(`{ printf '\357\273\277'; iconv -f WINDOWS-1252 -t UTF-8 %q | mlr --icsv --ocsv --ifs ';' --ofs ';' -S `+
 		`cut -o -f Artikelnummer,Bezeichnung,Langtext,VK1,Bestand,Gewicht,EAN,Aktiv `+

@@ -15,9 +15,10 @@ import (
 func main() {
 	// ferry streams: its live heap is small and steady (a few MiB), so the
 	// default GC target (heap doubles) makes the collector run every few
-	// megabytes. A higher target saves a quarter of the CPU time; the soft
-	// memory limit keeps the peak flat however long the file is (measured:
-	// 43 MiB for 1M and for 4M rows). An XLSX workbook is read whole: while
+	// megabytes (profiles at the default showed it at ~25 % of the CPU
+	// time, docs/performance.md). The soft memory limit keeps the peak flat
+	// however long the file is (make bench, docs/performance.md: 44.1 MiB
+	// for 1M rows, 44.2 MiB for 4M). An XLSX workbook is read whole: while
 	// one is read the limit is lifted and the GC target is 100 % (convert,
 	// preview and test per process; run and watch per file, see
 	// internal/runner/memory.go). GOGC and GOMEMLIMIT in the environment
