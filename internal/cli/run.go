@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -161,11 +160,9 @@ func (c *CLI) openRunner(proj *transform.Project, pipes map[string]*transform.Pi
 		return nil, nil, configErr(err)
 	}
 	r.Now = c.now
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// cmd/ferry's tight soft limit is lifted per XLSX file (a limit
-		// set by hand stays as it is; so does a GC target set by hand).
-		r.Memory = &runner.MemoryLimit{KeepGCPercent: os.Getenv("GOGC") != ""}
-	}
+	// cmd/ferry's tight soft limit is lifted per XLSX file (a limit set
+	// by hand stays as it is; so does a GC target set by hand).
+	r.Memory = memoryLimit()
 	return r, done, nil
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,25 +48,16 @@ func eventually(t *testing.T, what string, cond func() bool, log *syncBuf) {
 func copyTree(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	src := filepath.Join("..", "..", "samples", "example")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if rel == "ferry.yaml" {
-			b = []byte(strings.Replace(string(b), "timezone:", "settle: 20ms\ntimezone:", 1))
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join("..", "..", "samples", "example"))); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dst, "ferry.yaml")
+	b, err := os.ReadFile(cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), "timezone:", "settle: 20ms\ntimezone:", 1))
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dst

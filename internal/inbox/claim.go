@@ -146,7 +146,7 @@ func renameErr(err error) error {
 // another program could create a file of that name; it would be replaced.
 func Unclaim(cl Claimed) (string, error) {
 	fsys := fsOrOS(cl.FS)
-	name, err := freeName(fsys, cl.Dir, cl.Name)
+	name, err := FreeName(fsys, cl.Dir, cl.Name)
 	if err != nil {
 		return "", fmt.Errorf("putting %s back into %s: %w", cl.Path, cl.Dir, err)
 	}
@@ -157,11 +157,11 @@ func Unclaim(cl Claimed) (string, error) {
 	if cl.Marker != "" {
 		mname := cl.MarkerName
 		if name != cl.Name {
-			if m, err := parseMarker(cl.DoneMarker); err == nil && m.ok() {
-				mname = m.of(name)
+			if m := MarkerName(cl.DoneMarker, name); m != "" {
+				mname = m
 			}
 		}
-		mname, err = freeName(fsys, cl.Dir, mname)
+		mname, err = FreeName(fsys, cl.Dir, mname)
 		if err == nil {
 			err = fsys.Rename(cl.Marker, filepath.Join(cl.Dir, mname))
 		}
@@ -172,9 +172,10 @@ func Unclaim(cl Claimed) (string, error) {
 	return dst, nil
 }
 
-// freeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2
-// that is not taken in dir.
-func freeName(fsys FS, dir, name string) (string, error) {
+// FreeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2
+// that is not taken in dir on fsys (nil: OS).
+func FreeName(fsys FS, dir, name string) (string, error) {
+	fsys = fsOrOS(fsys)
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	cand := name

@@ -325,6 +325,16 @@ func parseMarker(t string) (markerTemplate, error) {
 
 func (m markerTemplate) ok() bool { return m.set }
 
+// MarkerName returns the done-marker name the Config.DoneMarker template
+// gives the input name, or "" when the template is empty or not valid.
+func MarkerName(template, name string) string {
+	m, err := parseMarker(template)
+	if err != nil || !m.ok() {
+		return ""
+	}
+	return m.of(name)
+}
+
 // of returns the marker name of input name.
 func (m markerTemplate) of(name string) string {
 	base := name

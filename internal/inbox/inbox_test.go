@@ -311,3 +311,19 @@ func TestScanOS(t *testing.T) {
 		t.Fatalf("claimed file: %q %v", b, err)
 	}
 }
+
+func TestMarkerName(t *testing.T) {
+	for _, tc := range []struct{ tmpl, name, want string }{
+		{"{name}.done", "orders.csv", "orders.csv.done"},
+		{"{stem}.ok", "orders.csv", "orders.ok"},
+		{"ready-{stem}", "orders", "ready-orders"},
+		{"", "orders.csv", ""},
+		{"{name}", "orders.csv", ""},       // nothing besides the placeholder
+		{"x/{name}", "orders.csv", ""},     // a path
+		{"{name}{stem}", "orders.csv", ""}, // two placeholders
+	} {
+		if got := inbox.MarkerName(tc.tmpl, tc.name); got != tc.want {
+			t.Errorf("MarkerName(%q, %q) = %q, want %q", tc.tmpl, tc.name, got, tc.want)
+		}
+	}
+}

@@ -454,11 +454,15 @@ func (j *SQLite) RecordKeys(ctx context.Context, id int64, attempt int, keys []K
 
 // KeySent implements Journal.
 func (j *SQLite) KeySent(ctx context.Context, pipeline, scope, key string) (int64, bool, error) {
+	// Two statements rather than "(k.pipeline = ? OR ? = '')": with the
+	// OR SQLite scans every key instead of using once_keys_key.
+	q, args := keySentAny, []any{scope, key}
+	if pipeline != "" {
+		q, args = keySentPipeline, []any{pipeline, scope, key}
+	}
 	var id int64
 	err := j.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id
-			WHERE (k.pipeline = ? OR ? = '') AND k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
-			ORDER BY k.entry_id LIMIT 1`, pipeline, pipeline, scope, key).Scan(&id)
+		return tx.QueryRowContext(ctx, q, args...).Scan(&id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
@@ -468,6 +472,17 @@ func (j *SQLite) KeySent(ctx context.Context, pipeline, scope, key string) (int6
 	}
 	return id, true, nil
 }
+
+// The statements of KeySent: a key of one pipeline, or of any pipeline
+// (a shared scope).
+const (
+	keySentPipeline = `SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id
+		WHERE k.pipeline = ? AND k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
+		ORDER BY k.entry_id LIMIT 1`
+	keySentAny = `SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id
+		WHERE k.scope = ? AND k.key = ? AND e.state IN ('committing', 'committed', 'done')
+		ORDER BY k.entry_id LIMIT 1`
+)
 
 // Published implements Journal.
 func (j *SQLite) Published(ctx context.Context, id int64, attempt int) error {

@@ -158,15 +158,27 @@ func TestBatchAbortRemovesEverything(t *testing.T) {
 	}
 }
 
-// assertOnlyPrefix checks that every file in dir is a temp file.
+// assertOnlyPrefix checks that dir holds files and that every one of them
+// is a temp file.
 func assertOnlyPrefix(t *testing.T, dir, prefix string) {
 	t.Helper()
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), prefix) {
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		if !strings.HasPrefix(d.Name(), prefix) {
 			t.Errorf("%s is visible before commit", p)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Errorf("%s holds no staged file", dir)
+	}
 }
 
 // refuseFS is the OS with renames to one final name refused.

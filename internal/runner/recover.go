@@ -134,7 +134,7 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 				if isMarkerOf(ic.DoneMarker, orig, stamp, files) {
 					continue // it travels with its input
 				}
-				m := markerName(ic.DoneMarker, orig)
+				m := inbox.MarkerName(ic.DoneMarker, orig)
 				if m != orig && files[stamp+"-"+m] {
 					cl.Marker, cl.MarkerName = filepath.Join(dir, stamp+"-"+m), m
 				}
@@ -152,18 +152,12 @@ func (r *Runner) putBackOrphans(ctx context.Context) ([]Recovered, error) {
 	return done, errors.Join(errs...)
 }
 
-// markerName applies a done_marker template to an input name.
-func markerName(tmpl, name string) string {
-	m := strings.ReplaceAll(tmpl, "{name}", name)
-	return strings.ReplaceAll(m, "{stem}", strings.TrimSuffix(name, filepath.Ext(name)))
-}
-
 // isMarkerOf reports whether the work file stamp-name is the done-marker of
 // another work file with the same stamp.
 func isMarkerOf(tmpl, name, stamp string, files map[string]bool) bool {
 	prefix := stamp + "-"
 	for f := range files {
-		if in, ok := strings.CutPrefix(f, prefix); ok && in != name && markerName(tmpl, in) == name {
+		if in, ok := strings.CutPrefix(f, prefix); ok && in != name && inbox.MarkerName(tmpl, in) == name {
 			return true
 		}
 	}
@@ -350,7 +344,7 @@ func (r *Runner) workMarker(e journal.Entry) string {
 	if p == nil || p.Config.Input.DoneMarker == "" {
 		return ""
 	}
-	m := markerName(p.Config.Input.DoneMarker, filepath.Base(e.Original))
+	m := inbox.MarkerName(p.Config.Input.DoneMarker, filepath.Base(e.Original))
 	path := filepath.Join(filepath.Dir(e.Work), workStamp(e)+m)
 	if _, err := r.store().Stat(path); err != nil {
 		return ""

@@ -579,7 +579,7 @@ func (f *faultReader) Read(p []byte) (int, error) {
 func (r *Runner) fail(ctx context.Context, e journal.Entry, cl inbox.Claimed, res Result, runErr error, start time.Time) (Result, error) {
 	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	dir := r.errorDir(res.Pipeline)
-	name, err := r.store().FreeName(dir, cl.Name, "")
+	name, err := r.store().FreeName(dir, cl.Name)
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}
@@ -618,7 +618,7 @@ func (r *Runner) duplicate(ctx context.Context, e journal.Entry, cl inbox.Claime
 	ctx = context.WithoutCancel(ctx) // a few file moves: finished even when ctx ends
 	res := Result{Pipeline: e.Pipeline, File: cl.Name, EntryID: e.ID, Outcome: Duplicate}
 	dir := r.archiveDir(e.Pipeline)
-	name, err := r.store().FreeName(dir, cl.Name, "") // a note without its input is left by a crash: replaced
+	name, err := r.store().FreeName(dir, cl.Name) // a note without its input is left by a crash: replaced
 	if err != nil {
 		return res, r.rollback(ctx, e, cl, err)
 	}

@@ -57,21 +57,7 @@ type env struct {
 // copyDir copies src into dst (files keep their bytes).
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -157,7 +143,7 @@ func (e *env) claim(name string) inbox.Claimed {
 // configuration, relative, sorted.
 func (e *env) files() []string {
 	var out []string
-	filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(e.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -171,6 +157,9 @@ func (e *env) files() []string {
 		out = append(out, rel)
 		return nil
 	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	sort.Strings(out)
 	return out
 }

@@ -119,7 +119,7 @@ func (r *Runner) archiveSources(pipeline, name, work, dir string) []string {
 			done = false
 			continue
 		}
-		if free, err := r.store().FreeName(filepath.Dir(dst), filepath.Base(dst), ""); err == nil {
+		if free, err := r.store().FreeName(filepath.Dir(dst), filepath.Base(dst)); err == nil {
 			dst = filepath.Join(filepath.Dir(dst), free)
 		}
 		if err := os.Rename(f.Path, dst); err != nil {

@@ -30,8 +30,9 @@ import (
 
 // LoadFunc loads and compiles the whole configuration again (as `ferry
 // lint` does): the project and its compiled pipelines by name. Problems
-// are returned as transform.ConfigErrors where possible, so that Watch
-// can log them one per line, positioned.
+// are returned as transform.ConfigErrors where possible, in the order
+// `ferry lint` prints them, so that Watch can log them one per line,
+// positioned.
 type LoadFunc func() (*transform.Project, map[string]*transform.Pipeline, error)
 
 // WatchOptions configure Watch; zero values mean the defaults.
@@ -285,23 +286,15 @@ func reloadEngine(load LoadFunc, cur *Runner) (*engine, []string, error) {
 }
 
 // logProblems logs why a changed configuration was not taken: one line per
-// problem, positioned and sorted as `ferry lint` prints them.
+// problem, positioned, in the LoadFunc's order.
 func logProblems(log interface {
 	Warn(msg string, args ...any)
 }, err error) {
-	var ce transform.ConfigErrors
-	if !errors.As(err, &ce) {
+	var ps transform.ConfigErrors
+	if !errors.As(err, &ps) {
 		log.Warn("the changed configuration cannot be used; the running one stays in use", "error", err.Error())
 		return
 	}
-	ps := append(transform.ConfigErrors(nil), ce...)
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.Pos.Line < b.Pos.Line || (a.Pos.Line == b.Pos.Line && a.Pos.Col < b.Pos.Col)
-	})
 	log.Warn(fmt.Sprintf("the changed configuration has %d problem(s); the running one stays in use", len(ps)))
 	for _, p := range ps {
 		log.Warn("configuration problem", "problem", p.Error())

@@ -322,7 +322,7 @@ func (s *Local) Move(src, dir, name string) (string, error) {
 	if err := s.fsys.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	free, err := s.FreeName(dir, name, "")
+	free, err := s.FreeName(dir, name)
 	if err != nil {
 		return "", err
 	}
@@ -336,31 +336,9 @@ func (s *Local) Move(src, dir, name string) (string, error) {
 	return dst, s.syncDir(filepath.Dir(src))
 }
 
-// FreeName implements Store.
-func (s *Local) FreeName(dir, name, companion string) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	cand := name
-	for n := 2; n < 10000; n++ {
-		free := true
-		check := []string{cand}
-		if companion != "" {
-			check = append(check, cand+companion)
-		}
-		for _, c := range check {
-			_, err := s.fsys.Stat(filepath.Join(dir, c))
-			if err == nil {
-				free = false
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				return "", err
-			}
-		}
-		if free {
-			return cand, nil
-		}
-		cand = stem + " (" + strconv.Itoa(n) + ")" + ext
-	}
-	return "", fmt.Errorf("no free name like %q in %s", name, dir)
+// FreeName implements Store with inbox.FreeName on the store's FS.
+func (s *Local) FreeName(dir, name string) (string, error) {
+	return inbox.FreeName(s.fsys, dir, name)
 }
 
 // Put implements Store with an outbox.File on the store's FS.

@@ -92,10 +92,9 @@ type Store interface {
 	// returns its new path: archiving an input, moving it to the error
 	// folder, moving its done-marker beside it.
 	Move(src, dir, name string) (string, error)
-	// FreeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2,
-	// such that neither it nor it+companion exist in dir (companion "" is
-	// not checked).
-	FreeName(dir, name, companion string) (string, error)
+	// FreeName returns name, or "<stem> (n)<ext>" for the smallest n >= 2
+	// that does not exist in dir.
+	FreeName(dir, name string) (string, error)
 	// Put writes a small file (a report, a note) atomically, replacing any
 	// file of that name; its folder is created if missing.
 	Put(path string, data []byte) error

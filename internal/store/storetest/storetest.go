@@ -408,13 +408,12 @@ func testMove(t *testing.T, h Harness) {
 	if err != nil || dst != h.path("error/p/x.csv") {
 		t.Errorf("moved to %s: %v", dst, err)
 	}
-	// A free name for a file and its companion report.
-	put(t, h, "error/p/y.csv.error.txt", "old report")
-	if n, err := s.FreeName(h.path("error/p"), "y.csv", ".error.txt"); err != nil || n != "y (2).csv" {
-		t.Errorf("FreeName with companion: %q %v", n, err)
+	// A free name: the name itself when it is not taken, else numbered.
+	if n, err := s.FreeName(h.path("error/p"), "y.csv"); err != nil || n != "y.csv" {
+		t.Errorf("FreeName of a free name: %q %v", n, err)
 	}
-	if n, err := s.FreeName(h.path("error/p"), "y.csv", ""); err != nil || n != "y.csv" {
-		t.Errorf("FreeName without companion: %q %v", n, err)
+	if n, err := s.FreeName(h.path("error/p"), "x.csv"); err != nil || n != "x (2).csv" {
+		t.Errorf("FreeName of a taken name: %q %v", n, err)
 	}
 }
 
