@@ -277,17 +277,6 @@ func (r *Record) Names() []string {
 	return ns
 }
 
-// ShallowCopy returns a copy of r's top level: its own list of fields,
-// whose nested records and lists are shared with r. Changing, adding or
-// removing a field of the copy leaves r alone; changing a nested record
-// in place would not (the pipeline steps never do: they build new ones).
-func (r *Record) ShallowCopy() *Record {
-	if r == nil {
-		return nil
-	}
-	return &Record{Fields: append(make([]Field, 0, len(r.Fields)+2), r.Fields...), Pos: r.Pos}
-}
-
 // Clone returns a deep copy of the record.
 func (r *Record) Clone() *Record {
 	if r == nil {

@@ -165,27 +165,3 @@ func TestCSVRecycle(t *testing.T) {
 		t.Errorf("a record not recycled changed: %+v", kept)
 	}
 }
-
-// ShallowCopy: the copy's fields are its own (set, add, delete leave the
-// original alone); nested values are shared.
-func TestShallowCopy(t *testing.T) {
-	inner := &Record{}
-	inner.Add("Sku", String("000815"), Pos{})
-	r := &Record{}
-	r.Add("Id", Number("5012"), Pos{})
-	r.Add("Item", Nested(inner), Pos{})
-	c := r.ShallowCopy()
-	c.Set("Id", String("x"))
-	c.Add("Neu", Bool(true), Pos{})
-	c.Delete("Item")
-	if r.Text("Id") != "5012" || r.Len() != 2 || r.Field("Item") == nil {
-		t.Fatalf("the original changed: %v", r.Names())
-	}
-	d := r.ShallowCopy()
-	if d.Fields[1].Value.Record() != inner {
-		t.Error("nested record not shared")
-	}
-	if (*Record)(nil).ShallowCopy() != nil {
-		t.Error("nil")
-	}
-}

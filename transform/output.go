@@ -96,8 +96,10 @@ type output struct {
 	name     *template
 	when     *program
 	translit map[rune]string
-	// steps are the output's own steps (outputs[].steps).
+	// steps are the output's own steps (outputs[].steps); room is the
+	// number of fields they add in place to the record they receive.
 	steps []compiledStep
+	room  int
 	// once gives the key of outputs[].once; scope names the output in the
 	// journal: its outbox and file name as written.
 	once  *program

@@ -35,7 +35,7 @@ import (
 //   - A record emitted with plain emit by a step that made it (map, set,
 //     drop, lookup, render) is owned by the next step: the maker lets go of
 //     it with the emit and never reads it again. So is the top-level copy
-//     each output with steps gets (Record.ShallowCopy), and the record a
+//     each output with steps gets (copyRecord), and the record a
 //     single output's steps get without that copy (see Run).
 //   - A record emitted with emitOwn (explode, group, sort, dedupe) is still
 //     held by its maker: if a later step fails, the maker hands it to
@@ -281,7 +281,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 			continue
 		}
 		at := []string{"outputs", fmt.Sprint(i)}
-		o.steps, _, _, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next, ownFull)
+		o.steps, _, o.room, serrs = compileSteps(pc, pc.Outputs[i].Steps, at, fmt.Sprintf("outputs[%d].", i), c, proj, tables, &next, ownFull)
 		errs = append(errs, serrs...)
 		p.outputs = append(p.outputs, o)
 	}

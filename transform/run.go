@@ -191,7 +191,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			// (see Step): nothing else reads it any more.
 			out := rec
 			if !single {
-				out = rec.ShallowCopy()
+				out = copyRecord(rec, o.room)
 			}
 			if err := outEmits[i][0](out); err != nil {
 				return err

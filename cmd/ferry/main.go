@@ -19,8 +19,8 @@ func main() {
 	// time, docs/performance.md). The soft memory limit keeps the peak flat
 	// however long the file is (make bench, docs/performance.md: 44.1 MiB
 	// for 1M rows, 44.2 MiB for 4M). An XLSX workbook is read whole: while
-	// one is read the limit is lifted and the GC target is 100 % (convert,
-	// preview and test per process; run and watch per file, see
+	// one is read the limit is lifted and the GC target is 100 % (convert
+	// and preview per process; run and watch per file, see
 	// internal/runner/memory.go). GOGC and GOMEMLIMIT in the environment
 	// still win.
 	if os.Getenv("GOGC") == "" {
