@@ -10,13 +10,16 @@ import (
 // of it (mergeNeed), instead of once per program. A program then sees a
 // superset of the parts it reads, which gives it the same results: a need
 // of keys or elements is only ever read through those keys and elements.
+// A program with a fast form (chains.go) shares its flattened chains the
+// same way, under their own names.
 type envSet struct {
 	fields []string
 	types  []string
 	needs  []*need
+	chains []*memberChainRef // per entry of fields: the chain it is, or nil
 	// at[i] holds, for program i, the index in fields of each of its
-	// fields, in its own order; nil: the program runs on its own
-	// (program.eval: a copy, a native shape, $env).
+	// fields (and chains), in its own order; nil: the program runs on its
+	// own (program.eval: a copy, a native shape, $env).
 	at    [][]int
 	progs []*program
 }
@@ -32,23 +35,39 @@ func newEnvSet(progs []*program) *envSet {
 			continue
 		}
 		shared++
-		at := make([]int, len(p.fields))
-		for j, name := range p.fields {
-			n := p.needs[j] // fields, types and needs are parallel (compile)
+		fields, types, needs := p.fields, p.types, p.needs
+		var chains []memberChainRef
+		if p.fast != nil {
+			fields, types, needs, chains = p.fast.fields, p.fast.types, p.fast.needs, p.fast.chains
+		}
+		at := make([]int, 0, len(fields)+len(chains))
+		add := func(name, typ string, n *need, ch *memberChainRef) bool {
 			k, ok := index[name]
 			if !ok {
 				k = len(s.fields)
 				index[name] = k
 				s.fields = append(s.fields, name)
-				s.types = append(s.types, p.types[j])
+				s.types = append(s.types, typ)
 				s.needs = append(s.needs, n)
+				s.chains = append(s.chains, ch)
 			} else {
-				if s.types[k] != p.types[j] {
-					return nil // cannot happen: one pipeline declares a field's type once
+				if s.types[k] != typ {
+					return false // cannot happen: one pipeline declares a field's type once
 				}
 				s.needs[k] = mergeNeed(s.needs[k], n)
 			}
-			at[j] = k
+			at = append(at, k)
+			return true
+		}
+		for j := range chains {
+			if !add(chains[j].name, "", chains[j].need, &chains[j]) {
+				return nil
+			}
+		}
+		for j, name := range fields {
+			if !add(name, types[j], needs[j], nil) { // fields, types and needs are parallel (compile)
+				return nil
+			}
 		}
 		s.at[i] = at
 	}
@@ -60,14 +79,24 @@ func newEnvSet(progs []*program) *envSet {
 
 // fill puts rec's fields into ev's environment. The result marks the
 // fields a program naming them fails on (a field rec does not have, a
-// value that is not of its declared type); nil when there is none.
+// value that is not of its declared type, a chain that cannot be followed
+// the simple way); nil when there is none.
 func (s *envSet) fill(rec *formats.Record, ev *evaluator) []bool {
 	if ev.dirty {
 		ev.reset()
 	}
 	var bad []bool
 	for k, name := range s.fields {
-		if missing, err := ev.put(rec, name, s.types[k], s.needs[k]); missing || err != nil {
+		failed := false
+		if ch := s.chains[k]; ch != nil {
+			v, ok := ch.value(rec)
+			if failed = !ok; ok {
+				ev.scratch[name] = toExprNeed(v, s.needs[k])
+			}
+		} else if missing, err := ev.put(rec, name, s.types[k], s.needs[k]); missing || err != nil {
+			failed = true
+		}
+		if failed {
 			if bad == nil {
 				bad = make([]bool, len(s.fields))
 			}
@@ -87,6 +116,13 @@ func (s *envSet) run(i int, rec *formats.Record, bad []bool, ev *evaluator) (any
 			if !bad[k] {
 				continue
 			}
+			if p.fast != nil {
+				// Its ordinary form on its own, then the shared
+				// environment back for the programs after it.
+				x, err := p.evalPlain(rec, ev)
+				s.fill(rec, ev)
+				return x, err
+			}
 			name := s.fields[k]
 			v, ok := rec.Get(name)
 			if !ok {
@@ -95,6 +131,9 @@ func (s *envSet) run(i int, rec *formats.Record, bad []bool, ev *evaluator) (any
 			_, err := typedValue(name, v, s.types[k])
 			return nil, err
 		}
+	}
+	if p.fast != nil {
+		return ev.vm.Run(p.fast.prog, map[string]any(ev.scratch))
 	}
 	return ev.vm.Run(p.prog, map[string]any(ev.scratch))
 }

@@ -28,13 +28,18 @@ steps:
         - {check: 'all(Items, .Q > 0)', message: 'Menge 0 in ${Nr}'}
         - {check: 'Kunde.Plz != "2"', message: 'PLZ ${upper(Kunde.Plz)}'}
         - {check: 'Kunde.Name != "C"', message: 'Name C'}
+        - {check: 'Kunde.Adr?.Ort != "Z" && Kunde.Name != "Q"', message: 'Z oder Q'}
 outputs:
   - {outbox: out, name: x.csv, format: jsonl}
 `, `[{"Nr": true, "Fehlt": 1, "Total": 3.5, "Kunde": {"Name": "A", "Ort": "B", "Plz": "1"}, "Items": [{"P": 1.5, "Q": 1}, {"P": 2, "Q": 2}]},
 {"Nr": false, "Total": 1, "Kunde": {"Name": "", "Ort": "X"}, "Items": []},
 {"Nr": true, "Fehlt": 2, "Total": 4, "Kunde": {"Name": "C", "Ort": "X", "Plz": "2"}, "Items": [{"P": 1, "Q": 0}]},
 {"Nr": true, "Fehlt": 1, "Total": 3, "Kunde": {"Name": "D", "Ort": "E", "Plz": "3"}, "Items": [{"P": 3, "Q": 1}]},
-{"Nr": true, "Fehlt": 1, "Total": 9, "Kunde": {"Name": "F", "Ort": "G", "Plz": "5"}, "Items": [{"P": 1, "Q": 1}]}]`, "D"},
+{"Nr": true, "Fehlt": 1, "Total": 9, "Kunde": {"Name": "F", "Ort": "G", "Plz": "5"}, "Items": [{"P": 1, "Q": 1}]},
+{"Nr": true, "Fehlt": 1, "Total": 1, "Kunde": null, "Items": [{"P": 1, "Q": 1}]},
+{"Nr": true, "Fehlt": 1, "Total": 1, "Kunde": "text", "Items": [{"P": 1, "Q": 1}]},
+{"Nr": true, "Fehlt": 1, "Total": 1, "Kunde": {"Name": "Q", "Ort": "E", "Plz": "3", "Adr": {"Ort": "Z"}}, "Items": [{"P": 1, "Q": 1}]},
+{"Nr": true, "Fehlt": 1, "Total": 1, "Kunde": {"Name": "R", "Ort": "E", "Plz": "3", "Adr": null}, "Items": [{"P": 1, "Q": 1}]}]`, "D"},
 		{"declared types", `name: p
 input: {inbox: in, format: json}
 on_error: reject
@@ -50,9 +55,16 @@ outputs:
 `, `[{"Total": "3.5", "Menge": 2}, {"Total": "abc", "Menge": 2}, {"Total": "60", "Menge": "x"}, {"Total": "60", "Menge": 2}, {"Total": "9.5", "Menge": 3}]`, "9.5"}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			run := func(shared bool) (string, string) {
+			run := func(shared, fast bool) (string, string) {
 				p := mustCompile(t, map[string]string{"p.yaml": c.yaml})
 				v := p.steps[0].Step.(*validateStep)
+				if !fast {
+					// the ordinary forms only (chains.go), shared as before
+					for _, r := range v.rules {
+						r.check.fast = nil
+					}
+					v.env = newEnvSet(v.env.progs)
+				}
 				if v.env == nil {
 					t.Fatal("the rules do not share an environment")
 				}
@@ -68,8 +80,12 @@ outputs:
 				}
 				return strings.Join(rejected, "\n"), sink.files["out/x.csv"].String()
 			}
-			errsOwn, outOwn := run(false)
-			errsShared, outShared := run(true)
+			errsOwn, outOwn := run(false, true)
+			errsShared, outShared := run(true, true)
+			errsPlain, outPlain := run(true, false)
+			if errsPlain != errsShared || outPlain != outShared {
+				t.Errorf("without fast forms:\n%s\n%s\nwith them:\n%s\n%s", errsPlain, outPlain, errsShared, outShared)
+			}
 			if errsOwn != errsShared {
 				t.Errorf("errors each on its own:\n%s\non one environment:\n%s", errsOwn, errsShared)
 			}

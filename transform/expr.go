@@ -40,6 +40,9 @@ type program struct {
 	// needs says, for each of fields, which part of a nested value the
 	// expression reads (needs.go); nil = all of it.
 	needs []*need
+	// fast is the program with its member chains flattened (chains.go);
+	// nil when it has none.
+	fast *fastForm
 }
 
 // compiler compiles expressions of one pipeline with the shared function
@@ -108,6 +111,17 @@ func (c *compiler) compile(src string) (*program, error) {
 		p.needs = append(p.needs, needs[name])
 	}
 	p.allEnv = v.dynamic
+	for _, typ := range p.types {
+		if typ != "" {
+			// a declared field reaches the VM as its type (a decimal is
+			// written back as a number): the shortcuts, which pass values
+			// on as read, do not apply
+			p.native = nil
+		}
+	}
+	if err := c.compileFast(p); err != nil {
+		p.fast = nil // the ordinary form compiled: it serves alone
+	}
 	return p, nil
 }
 
@@ -245,6 +259,16 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 			return v, nil
 		}
 	}
+	if p.fast != nil {
+		if x, ok, err := p.fast.run(rec, ev); ok {
+			return x, err
+		}
+	}
+	return p.evalPlain(rec, ev)
+}
+
+// evalPlain runs p's ordinary form (not the fast one) against rec.
+func (p *program) evalPlain(rec *formats.Record, ev *evaluator) (any, error) {
 	e := ev.scratch
 	if p.allEnv {
 		// $env[...] may read any name: start from a clean map.

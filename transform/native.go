@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -71,7 +72,7 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 		}
 		lit, ok := t.Right.(*ast.StringNode)
 		if !ok {
-			return nil
+			return coalesceFields(t)
 		}
 		var left native
 		if name, ok := identName(t.Left); ok {
@@ -125,10 +126,10 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 }
 
 // memberChain reads A.b.c (constant keys, no ?.) through nested records.
-// Only text, null and true/false come out this way: they convert to the
-// VM and back unchanged. Numbers (the VM reads them as decimals and writes
-// them back in its own form), nested values, a missing key and a step into
-// something that is not a record are left to the VM.
+// Only values that convert to the VM and back unchanged come out this way
+// (passesVM): text, null, true/false and numbers in the VM's own form.
+// Other numbers, nested values, a missing key and a step into something
+// that is not a record are left to the VM.
 func memberChain(m *ast.MemberNode) native {
 	var keys []string
 	var n ast.Node = m
@@ -172,23 +173,64 @@ func memberChain(m *ast.MemberNode) native {
 			}
 			v = rec.Fields[i].Value
 		}
-		switch v.Kind() {
-		case formats.KindString, formats.KindNull, formats.KindBool:
+		if passesVM(v) {
 			return v, f, true
 		}
 		return formats.Null, nil, false
 	}
 }
 
-// fieldScalar reads a top-level field that holds text, null or true/false.
+// passesVM reports whether v comes out of the VM unchanged: text, null,
+// true/false, and numbers written the way decimalText writes them back
+// ("12.3400", "-3", "0"; not "1e5", "007", "+1", ".5" or "-0").
+func passesVM(v formats.Value) bool {
+	switch v.Kind() {
+	case formats.KindString, formats.KindNull, formats.KindBool:
+		return true
+	case formats.KindNumber:
+		return canonicalNumber(v.Text())
+	}
+	return false
+}
+
+// canonicalNumber reports whether s is -?(0|[1-9][0-9]*)(\.[0-9]+)? and
+// not a negative zero: the form a decimal read from s is written in.
+func canonicalNumber(s string) bool {
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		i, neg = 1, true
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || (s[start] == '0' && i-start > 1) {
+		return false
+	}
+	if i < len(s) {
+		if s[i] != '.' || i+1 == len(s) {
+			return false
+		}
+		for i++; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+	}
+	if neg && strings.Trim(s[1:], "0.") == "" {
+		return false
+	}
+	return true
+}
+
+// fieldScalar reads a top-level field whose value passes the VM unchanged.
 func fieldScalar(name string) native {
 	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 		f := r.Field(name)
 		if f == nil {
 			return formats.Null, nil, false
 		}
-		switch f.Value.Kind() {
-		case formats.KindString, formats.KindNull, formats.KindBool:
+		if passesVM(f.Value) {
 			return f.Value, f, true
 		}
 		return formats.Null, nil, false
@@ -212,4 +254,72 @@ func identName(n ast.Node) (string, bool) {
 		return "", false
 	}
 	return id.Value, true
+}
+
+// coalesceFields is A ?? B for two field names (ShippingAddress ??
+// BillingAddress): the first that is not null, as the VM gives it back
+// (vmRoundTrip: nested records with their keys sorted). Both fields must
+// exist, as the VM's environment needs both.
+func coalesceFields(t *ast.BinaryNode) native {
+	a, ok1 := identName(t.Left)
+	b, ok2 := identName(t.Right)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		fa, fb := r.Field(a), r.Field(b)
+		if fa == nil || fb == nil {
+			return formats.Null, nil, false
+		}
+		f := fa
+		if f.Value.IsNull() {
+			f = fb
+		}
+		v, ok := vmRoundTrip(f.Value)
+		return v, f, ok
+	}
+}
+
+// vmRoundTrip is fromExpr(toExpr(v)) without the maps and decimals in
+// between where it can: what a value looks like after the VM passed it
+// on. Nested records come back with their keys sorted (a repeated key
+// once, its last value) and no positions, as fromExpr makes them.
+func vmRoundTrip(v formats.Value) (formats.Value, bool) {
+	switch v.Kind() {
+	case formats.KindRecord:
+		rec := v.Record()
+		keys := make([]string, 0, len(rec.Fields))
+		last := make(map[string]int, len(rec.Fields))
+		for i, f := range rec.Fields {
+			if _, seen := last[f.Name]; !seen {
+				keys = append(keys, f.Name)
+			}
+			last[f.Name] = i
+		}
+		sort.Strings(keys)
+		out := formats.NewRecord(len(keys))
+		for _, k := range keys {
+			fv, ok := vmRoundTrip(rec.Fields[last[k]].Value)
+			if !ok {
+				return formats.Null, false
+			}
+			out.Add(k, fv, formats.Pos{})
+		}
+		return formats.Nested(out), true
+	case formats.KindList:
+		l := v.List()
+		out := make([]formats.Value, len(l))
+		for i := range l {
+			var ok bool
+			if out[i], ok = vmRoundTrip(l[i]); !ok {
+				return formats.Null, false
+			}
+		}
+		return formats.List(out), true
+	}
+	if passesVM(v) {
+		return v, true
+	}
+	v, err := fromExpr(toExpr(v))
+	return v, err == nil
 }

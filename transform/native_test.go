@@ -13,7 +13,7 @@ import (
 // the shapes the shortcut is meant for must not fall back to the VM.
 func TestNativeSameAsVM(t *testing.T) {
 	const doc = `[{"Id": 7, "OrderNumber": null, "Aktiv": "1", "S": "text", "B": true,
-	  "A": {"b": {"c": "x", "d": 1.50, "n": null, "t": false}, "e": [1, 2], "Company": null, "City": "Köln",
+	  "A": {"b": {"c": "x", "d": 1.50, "n": null, "t": false}, "e": [1, 2], "Company": null, "City": "Köln", "e2": 1e2, "z": -0.0,
 	        "Dup": "first", "Dup": "last"},
 	  "item": {"Sku": "000815", "Qty": 2, "Product": {"Name": "Becher"}}}]`
 	json, _ := formats.Builtin().Lookup("json")
@@ -32,8 +32,9 @@ func TestNativeSameAsVM(t *testing.T) {
 		{`A.b.c`, true}, {`A.City`, true}, {`item.Product.Name`, true}, {`A.b.n`, true}, {`A.b.t`, true},
 		{`A.Company ?? ""`, true}, {`A.City ?? "-"`, true}, {`OrderNumber ?? "none"`, true}, {`S ?? "x"`, true},
 		{`A.b.n ?? "leer"`, true}, {`A.Dup`, true},
-		{`A.b.d`, false}, {`A.b`, false}, {`A.e`, false}, {`A.nope`, false}, {`A.nope ?? "x"`, false},
-		{`S.x`, false}, {`A.b.c.d`, false}, {`Nope.x`, false}, {`item.Qty ?? "0"`, false}, {`Id ?? "0"`, false},
+		{`A.b.d`, true}, {`A.b`, false}, {`A.e`, false}, {`A.nope`, false}, {`A.nope ?? "x"`, false},
+		{`S.x`, false}, {`A.b.c.d`, false}, {`Nope.x`, false}, {`item.Qty ?? "0"`, true}, {`Id ?? "0"`, true}, {`A.e2 ?? "0"`, false}, {`A.z`, false},
+		{`A ?? item`, true}, {`OrderNumber ?? A`, true}, {`OrderNumber ?? Id`, true}, {`OrderNumber ?? Nope`, false}, {`Nope ?? A`, false},
 		{`replace(S, "t", "T")`, true}, {`Aktiv == "1" ? "true" : "false"`, true}, {`B ?? "x"`, true},
 	}
 	c := newCompiler(testFunctions(), nil)
@@ -63,6 +64,88 @@ func TestNativeSameAsVM(t *testing.T) {
 		}
 		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
 			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, fmt.Sprint(verr))
+		}
+	}
+}
+
+// TestCanonicalNumber: a number the shortcuts pass on unchanged is one the
+// VM would give back with the same text; the others go through the VM.
+func TestCanonicalNumber(t *testing.T) {
+	for _, s := range []string{"0", "7", "-3", "12.3400", "0.05", "-0.5", "1234567890123456789012345", "100", "0.0"} {
+		if !canonicalNumber(s) {
+			t.Errorf("%s: not canonical", s)
+		}
+	}
+	for _, s := range []string{"", "-", "007", "+1", ".5", "5.", "1e5", "1E5", "-0", "-0.00", "0x10", "1.2.3", " 1", "1,5", "١"} {
+		if canonicalNumber(s) {
+			t.Errorf("%q: canonical", s)
+		}
+	}
+	for _, s := range []string{"0", "7", "-3", "12.3400", "0.05", "-0.5", "1234567890123456789012345", "100", "0.0",
+		"007", "1e5", "-0", "-0.00", ".5", "+1"} {
+		v, err := fromExpr(toExpr(formats.Number(s)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := v.Text() == s && v.Kind() == formats.KindNumber; same != canonicalNumber(s) {
+			t.Errorf("%s: the VM gives back %s (%v), canonicalNumber says %v", s, v.Text(), v.Kind(), canonicalNumber(s))
+		}
+	}
+}
+
+// TestVMRoundTrip: vmRoundTrip gives what the VM gives back for a value
+// passed through it, nested records (sorted keys, a repeated key's last
+// value, no positions) and lists included.
+func TestVMRoundTrip(t *testing.T) {
+	const doc = `[{"A": {"z": 1, "b": {"y": "x", "d": 1.50, "n": null, "t": false, "e": -0.0, "f": 1e2},
+	  "l": [1, "a", {"k": 2, "c": 3}, [true]], "Dup": "first", "Dup": "last", "s": "007"}}]`
+	json, _ := formats.Builtin().Lookup("json")
+	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := rd.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := rec.Get("A")
+	got, ok := vmRoundTrip(v)
+	want, err := fromExpr(toExpr(v))
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if !got.Equal(want) {
+		t.Errorf("vmRoundTrip %v, VM %v", got, want)
+	}
+	var positions func(v formats.Value)
+	positions = func(v formats.Value) {
+		if r := v.Record(); r != nil {
+			for _, f := range r.Fields {
+				if !f.Pos.IsZero() {
+					t.Errorf("%s keeps its position %v", f.Name, f.Pos)
+				}
+				positions(f.Value)
+			}
+		}
+		for _, e := range v.List() {
+			positions(e)
+		}
+	}
+	positions(got)
+}
+
+// TestNativeNotForDeclaredTypes: a declared field reaches the VM as its
+// type (a decimal is written back as a number), so no shortcut may pass
+// its text on.
+func TestNativeNotForDeclaredTypes(t *testing.T) {
+	c := newCompiler(testFunctions(), map[string]string{"Total": "decimal"})
+	for _, src := range []string{`Total ?? "0"`, `Total ?? Total`} {
+		p, err := c.compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.native != nil {
+			t.Errorf("%s: a native shortcut for a declared decimal", src)
 		}
 	}
 }

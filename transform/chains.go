@@ -1,0 +1,202 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/ferry-sync/ferry/formats"
+)
+
+// Member chains with constant keys on a record field (parent.Ort,
+// z.Netto, BillingAddress.Country.TwoLetterIsoCode) are the most common
+// reads of nested values. The expression VM reads them by converting the
+// record into a map (toExprNeed) and looking each key up through
+// reflection, one allocation per step. A program's fast form has every
+// such chain replaced by one name of its own, set to the chain's value
+// straight from the nested records: the VM loads it like a top-level
+// field.
+//
+// The fast form is only a shortcut: when a chain cannot be followed the
+// simple way (its root missing, a step into something that is not a
+// record, a key missing before the last step) or a field is missing or not
+// of its declared type, the program runs in its ordinary form, so results
+// and errors never depend on it.
+
+// chainPrefix starts the names of flattened chains; no field name from a
+// file starts with a NUL byte.
+const chainPrefix = "\x00chain\x00"
+
+// chain is one member chain of a fast form.
+type memberChainRef struct {
+	name string   // the name the fast form reads it by
+	root string   // the record field it starts at
+	keys []string // the constant keys below root, outermost first
+	need *need    // what the fast form reads of the chain's value
+}
+
+// fastForm is a program compiled with its member chains flattened.
+type fastForm struct {
+	prog   *vm.Program
+	fields []string // record fields the fast form still reads as a whole, in order
+	types  []string
+	needs  []*need
+	chains []memberChainRef
+}
+
+// chainFlattener is the patch that replaces member chains rooted at one
+// of roots with names of their own (chainPrefix + root + keys). Walk visits
+// children first, so a.b is replaced before a.b.c is seen, and extended.
+type chainFlattener struct {
+	roots  map[string]bool
+	chains map[string]memberChainRef
+}
+
+func (c *chainFlattener) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok || m.Optional || m.Method {
+		return
+	}
+	key, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	var ch memberChainRef
+	if inner, ok := c.chains[id.Value]; ok {
+		ch = memberChainRef{root: inner.root, keys: append(append([]string(nil), inner.keys...), key.Value)}
+	} else if c.roots[id.Value] {
+		ch = memberChainRef{root: id.Value, keys: []string{key.Value}}
+	} else {
+		return
+	}
+	ch.name = chainPrefix + ch.root + "\x00" + strings.Join(ch.keys, "\x00")
+	c.chains[ch.name] = ch
+	ast.Patch(n, &ast.IdentifierNode{Value: ch.name})
+}
+
+// hasChain reports whether tree holds a member chain with a constant key
+// on one of roots.
+func hasChain(tree ast.Node, roots map[string]bool) bool {
+	found := false
+	ast.Walk(&tree, visitFunc(func(n ast.Node) {
+		if m, ok := n.(*ast.MemberNode); ok && !m.Optional && !m.Method {
+			if _, ok := m.Property.(*ast.StringNode); ok {
+				if id, ok := m.Node.(*ast.IdentifierNode); ok && roots[id.Value] {
+					found = true
+				}
+			}
+		}
+	}))
+	return found
+}
+
+// compileFast compiles p's fast form, or leaves it nil when the
+// expression has no chain to flatten (or reads $env dynamically).
+func (c *compiler) compileFast(p *program) error {
+	if p.allEnv || p.prog == nil {
+		return nil
+	}
+	roots := map[string]bool{}
+	for i, name := range p.fields {
+		if p.types[i] == "" {
+			roots[name] = true
+		}
+	}
+	if len(roots) == 0 || !hasChain(p.prog.Node(), roots) {
+		return nil
+	}
+	fl := &chainFlattener{roots: roots, chains: map[string]memberChainRef{}}
+	prog, err := expr.Compile(p.src, append(c.opts[:len(c.opts):len(c.opts)], expr.Patch(fl))...)
+	if err != nil {
+		return err
+	}
+	f := &fastForm{prog: prog}
+	root := prog.Node()
+	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
+	ast.Walk(&root, v)
+	if v.dynamic {
+		return nil
+	}
+	needs := fieldNeeds(root)
+	for _, name := range v.names {
+		if ch, ok := fl.chains[name]; ok {
+			ch.need = needs[name]
+			f.chains = append(f.chains, ch)
+			continue
+		}
+		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
+			continue
+		}
+		f.fields = append(f.fields, name)
+		f.types = append(f.types, c.types[name])
+		f.needs = append(f.needs, needs[name])
+	}
+	if len(f.chains) == 0 {
+		return nil
+	}
+	p.fast = f
+	return nil
+}
+
+// value follows the chain in rec: false when it cannot be followed the
+// simple way. A key missing at the last step gives null, as the map the
+// VM would read gives nil; a repeated key gives its last field, as in the
+// map (toExpr).
+func (ch *memberChainRef) value(rec *formats.Record) (formats.Value, bool) {
+	v, ok := rec.Get(ch.root)
+	if !ok {
+		return formats.Null, false
+	}
+	for _, k := range ch.keys {
+		r := v.Record()
+		if r == nil {
+			return formats.Null, false
+		}
+		i := len(r.Fields) - 1
+		for i >= 0 && r.Fields[i].Name != k {
+			i--
+		}
+		if i < 0 {
+			v = formats.Null
+			continue // the next step, if any, fails on null
+		}
+		v = r.Fields[i].Value
+	}
+	return v, true
+}
+
+// put sets the chain's name in ev's environment; false: fall back.
+func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
+	v, ok := ch.value(rec)
+	if !ok {
+		return false
+	}
+	ev.scratch[ch.name] = toExprNeed(v, ch.need)
+	return true
+}
+
+// run runs the fast form on rec; ok is false when it cannot (the program
+// must run in its ordinary form).
+func (f *fastForm) run(rec *formats.Record, ev *evaluator) (x any, ok bool, err error) {
+	if ev.dirty {
+		ev.reset()
+	}
+	for i := range f.chains {
+		if !f.chains[i].put(rec, ev) {
+			return nil, false, nil
+		}
+	}
+	for i, name := range f.fields {
+		if missing, err := ev.put(rec, name, f.types[i], f.needs[i]); missing || err != nil {
+			return nil, false, nil
+		}
+	}
+	x, err = ev.vm.Run(f.prog, map[string]any(ev.scratch))
+	return x, true, err
+}
