@@ -5,6 +5,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/ferry-sync/ferry/formats"
@@ -32,7 +33,8 @@ const chainPrefix = "\x00chain\x00"
 // chain is one member chain of a fast form.
 type memberChainRef struct {
 	name string   // the name the fast form reads it by
-	root string   // the record field it starts at
+	root string   // the record field it starts at, or input or vars (base)
+	base bool     // root is a name of the evaluator's base (input, vars), not a field
 	keys []string // the constant keys below root, outermost first
 	need *need    // what the fast form reads of the chain's value
 }
@@ -69,9 +71,9 @@ func (c *chainFlattener) Visit(n *ast.Node) {
 	}
 	var ch memberChainRef
 	if inner, ok := c.chains[id.Value]; ok {
-		ch = memberChainRef{root: inner.root, keys: append(append([]string(nil), inner.keys...), key.Value)}
+		ch = memberChainRef{root: inner.root, keys: append(append([]string(nil), inner.keys...), key.Value), base: inner.base}
 	} else if c.roots[id.Value] {
-		ch = memberChainRef{root: id.Value, keys: []string{key.Value}}
+		ch = memberChainRef{root: id.Value, keys: []string{key.Value}, base: id.Value == envInput || id.Value == envVars}
 	} else {
 		return
 	}
@@ -102,17 +104,38 @@ func (c *compiler) compileFast(p *program) error {
 	if p.allEnv || p.prog == nil {
 		return nil
 	}
-	roots := map[string]bool{}
+	// the base names are the same for every record (vars) or file (input)
+	roots := map[string]bool{envInput: true, envVars: true}
 	for i, name := range p.fields {
 		if p.types[i] == "" {
 			roots[name] = true
 		}
 	}
-	if len(roots) == 0 || !hasChain(p.prog.Node(), roots) {
+	if !hasChain(p.prog.Node(), roots) {
 		return nil
 	}
+	opts := c.opts[:len(c.opts):len(c.opts)]
+	if c.envTypes != nil {
+		// Declared fields make the environment strict: the chains' names
+		// must be in it (of unknown type, as the member they replace).
+		// Found on a tree of its own (the patch below makes its own).
+		tree, err := parser.Parse(p.src)
+		if err != nil {
+			return err
+		}
+		dry := &chainFlattener{roots: roots, chains: map[string]memberChainRef{}}
+		ast.Walk(&tree.Node, dry)
+		env := make(map[string]any, len(c.envTypes)+len(dry.chains))
+		for k, v := range c.envTypes {
+			env[k] = v
+		}
+		for name := range dry.chains {
+			env[name] = nil
+		}
+		opts = append([]expr.Option{expr.AllowUndefinedVariables(), expr.Env(env)}, c.fnOpts...)
+	}
 	fl := &chainFlattener{roots: roots, chains: map[string]memberChainRef{}}
-	prog, err := expr.Compile(p.src, append(c.opts[:len(c.opts):len(c.opts)], expr.Patch(fl))...)
+	prog, err := expr.Compile(p.src, append(opts, expr.Patch(fl))...)
 	if err != nil {
 		return err
 	}
@@ -171,8 +194,33 @@ func (ch *memberChainRef) value(rec *formats.Record) (formats.Value, bool) {
 	return v, true
 }
 
+// baseValue follows a chain on input or vars through their maps, as the
+// VM's member access would: a missing key gives nil; false when a step
+// meets anything but a map (the VM's error is the ordinary form's).
+func (ch *memberChainRef) baseValue(base env) (any, bool) {
+	x, ok := base[ch.root]
+	if !ok {
+		return nil, false
+	}
+	for _, k := range ch.keys {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		x = m[k]
+	}
+	return x, true
+}
+
 // put sets the chain's name in ev's environment; false: fall back.
 func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
+	if ch.base {
+		x, ok := ch.baseValue(ev.base)
+		if ok {
+			ev.scratch[ch.name] = x
+		}
+		return ok
+	}
 	v, ok := ch.value(rec)
 	if !ok {
 		return false

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/ferry-sync/ferry/formats"
 )
 
@@ -74,13 +76,44 @@ func TestFastFormSameAsPlain(t *testing.T) {
 			}
 		}
 	}
-	// Not flattened: roots that are no record field, optional or
-	// computed steps, a typed field.
-	typed := newCompiler(testFunctions(), map[string]string{"T": "decimal"})
-	for _, src := range []string{`vars.x + "1"`, `A?.b ?? 1`, `A[S]`, `T.x`, `$env["A"].b`, `let p = parent; p.Preise_brutto`, `lookupOr("t", nil, S).x`} {
+	// vars and input: the same in a pipeline that declares field types
+	// (its environment is strict; the chains' names are declared too).
+	typed := newCompiler(testFunctions(), map[string]string{"T": "decimal", "S": "string"})
+	base := env{envVars: map[string]any{"n": decimal.RequireFromString("1.5"), "s": "x", "m": map[string]any{"k": "v"}},
+		envInput: map[string]any{"stem": "orders"}}
+	tev := newEvaluator(base)
+	trec := formats.NewRecord(2)
+	trec.Add("T", formats.String("2.25"), formats.Pos{})
+	trec.Add("S", formats.String("s"), formats.Pos{})
+	for _, src := range []string{`T * vars.n`, `vars.n > T`, `S + vars.s + input.stem`, `vars.m.k + S`, `vars.m.nope == nil`,
+		`vars.s.x`, `vars.nope.x`, `T + vars.s`} {
 		p, err := typed.compile(src)
 		if err != nil {
-			continue // T.x on a decimal may not compile; nothing to flatten then
+			t.Fatalf("%s: %v", src, err)
+		}
+		if p.fast == nil {
+			t.Errorf("%s: no fast form", src)
+			continue
+		}
+		fx, ok, ferr := p.fast.run(trec, tev)
+		gx, gerr := p.evalPlain(trec, tev)
+		if want := showResult(gx, gerr); ok && showResult(fx, ferr) != want {
+			t.Errorf("%s: fast form gives %s, the ordinary form %s", src, showResult(fx, ferr), want)
+		}
+		if !ok && !strings.Contains(src, ".x") {
+			t.Errorf("%s: the fast form fell back", src)
+		}
+	}
+	// Not flattened: roots that are no record field, optional or
+	// computed steps, a typed field.
+	for _, src := range []string{`A?.b ?? 1`, `A[S]`, `T.String()`, `$env["A"].b`, `let p = parent; p.Preise_brutto`, `lookupOr("t", nil, S).x`} {
+		cc := c
+		if strings.HasPrefix(src, "T") {
+			cc = typed
+		}
+		p, err := cc.compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
 		}
 		if p.fast != nil {
 			t.Errorf("%s: has a fast form (chains %v)", src, p.fast.chains)

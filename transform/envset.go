@@ -88,7 +88,9 @@ func (s *envSet) fill(rec *formats.Record, ev *evaluator) []bool {
 	var bad []bool
 	for k, name := range s.fields {
 		failed := false
-		if ch := s.chains[k]; ch != nil {
+		if ch := s.chains[k]; ch != nil && ch.base {
+			failed = !ch.put(rec, ev)
+		} else if ch != nil {
 			v, ok := ch.value(rec)
 			if failed = !ok; ok {
 				ev.scratch[name] = toExprNeed(v, s.needs[k])

@@ -54,6 +54,10 @@ type compiler struct {
 	opts       []expr.Option
 	types      map[string]string // declared field → type
 	overridden map[string]bool   // builtins the function library replaces
+	// envTypes is the environment of a pipeline that declares fields (nil:
+	// none declared); fnOpts are the library's options (both part of opts).
+	envTypes map[string]any
+	fnOpts   []expr.Option
 }
 
 // fieldTypes are the types a pipeline may declare, with the Go value expr
@@ -70,16 +74,17 @@ func newCompiler(fns *Functions, declared map[string]string) *compiler {
 	c := &compiler{fns: fns, overridden: libraryNames(), types: map[string]string{}}
 	opts := []expr.Option{expr.AllowUndefinedVariables()}
 	if len(declared) > 0 {
-		envTypes := map[string]any{envInput: map[string]any{}, envVars: map[string]any{}}
+		c.envTypes = map[string]any{envInput: map[string]any{}, envVars: map[string]any{}}
 		for name, typ := range declared {
 			if zero, ok := fieldTypes[typ]; ok {
-				envTypes[name] = zero
+				c.envTypes[name] = zero
 				c.types[name] = typ
 			}
 		}
-		opts = append(opts, expr.Env(envTypes))
+		opts = append(opts, expr.Env(c.envTypes))
 	}
-	c.opts = append(opts, fns.Options()...)
+	c.fnOpts = fns.Options()
+	c.opts = append(opts, c.fnOpts...)
 	return c
 }
 
