@@ -1,7 +1,7 @@
 package transform
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -287,23 +287,25 @@ func coalesceFields(t *ast.BinaryNode) native {
 func vmRoundTrip(v formats.Value) (formats.Value, bool) {
 	switch v.Kind() {
 	case formats.KindRecord:
+		// the fields' indexes in name order (stable: of a repeated name
+		// the last comes last, and is the one kept)
 		rec := v.Record()
-		keys := make([]string, 0, len(rec.Fields))
-		last := make(map[string]int, len(rec.Fields))
-		for i, f := range rec.Fields {
-			if _, seen := last[f.Name]; !seen {
-				keys = append(keys, f.Name)
-			}
-			last[f.Name] = i
+		var buf [32]int
+		idx := buf[:0]
+		for i := range rec.Fields {
+			idx = append(idx, i)
 		}
-		sort.Strings(keys)
-		out := formats.NewRecord(len(keys))
-		for _, k := range keys {
-			fv, ok := vmRoundTrip(rec.Fields[last[k]].Value)
+		slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(rec.Fields[a].Name, rec.Fields[b].Name) })
+		out := formats.NewRecord(len(idx))
+		for k, i := range idx {
+			if k+1 < len(idx) && rec.Fields[idx[k+1]].Name == rec.Fields[i].Name {
+				continue // a later field of this name wins
+			}
+			fv, ok := vmRoundTrip(rec.Fields[i].Value)
 			if !ok {
 				return formats.Null, false
 			}
-			out.Add(k, fv, formats.Pos{})
+			out.Add(rec.Fields[i].Name, fv, formats.Pos{})
 		}
 		return formats.Nested(out), true
 	case formats.KindList:
