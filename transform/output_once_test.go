@@ -101,3 +101,28 @@ func TestOutputOnceScope(t *testing.T) {
 		t.Errorf("compile error %q", got)
 	}
 }
+
+// The keys of several once outputs come back in the order they were
+// first sent, interleaved as the records came, each with its scope.
+func TestOutputOnceKeysInOrder(t *testing.T) {
+	const two = `name: orders
+input: {inbox: in, format: csv}
+outputs:
+  - {outbox: a, name: "a-${Id}.txt", format: csv, once: Id}
+  - {outbox: b, name: "b.csv", format: csv, once: Kunde}
+`
+	_, st, err := runPipeline(t, two, "orders.csv", []byte("Id;Kunde\n1;K9\n2;K8\n1;K9\n3;K9\n4;K7\n"), RunOptions{
+		Sent: func(scope, key string) (string, bool, error) { return "earlier", key == "2", nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range st.Keys {
+		got = append(got, k.Scope+":"+k.Key)
+	}
+	want := "a/a-${Id}.txt:1 b/b.csv:K9 b/b.csv:K8 a/a-${Id}.txt:3 a/a-${Id}.txt:4 b/b.csv:K7"
+	if strings.Join(got, " ") != want {
+		t.Errorf("keys\n%s\nwant\n%s", strings.Join(got, " "), want)
+	}
+}

@@ -490,6 +490,8 @@ type RunState struct {
 	// RunOptions.Rejected (on_error fail, or no Rejected): records held
 	// only to be reported (ownReported) may then be changed in place.
 	dropsRejected bool
+	// onceSent counts the once keys sent so far (onceSeen).
+	onceSent int
 }
 
 // Warn reports something a step changed or noticed without refusing the
@@ -516,7 +518,8 @@ type Stats struct {
 	// after the outputs are committed.
 	Copied []string
 	// Keys are the once keys this run sent, in order: the caller records
-	// them with the run's commit (journal.RecordKeys).
+	// them with the run's commit (journal.RecordKeys). Set when the run
+	// succeeds.
 	Keys []OnceKey
 }
 

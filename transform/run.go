@@ -288,6 +288,7 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			return st.Stats, &FileError{File: src.Path, Errors: []error{err}}
 		}
 	}
+	st.Stats.Keys = p.onceKeys(st)
 	for _, f := range ws.order {
 		st.Stats.Files = append(st.Stats.Files, f.rel)
 	}
@@ -316,8 +317,9 @@ func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, ke
 	}
 	// this run's verdict per key: the rows of one key in one file (the
 	// positions of one order) all go, or none.
-	seen := st.StateFor(-1-o.index, func() any { return map[string]bool{} }).(map[string]bool)
-	send, known := seen[key]
+	seen := st.StateFor(-1-o.index, func() any { return onceSeen{} }).(onceSeen)
+	place, known := seen[key]
+	send := place > 0
 	if !known {
 		by := ""
 		if sent != nil {
@@ -330,10 +332,11 @@ func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, ke
 			}
 		}
 		send = by == ""
-		seen[key] = send
 		if send {
-			st.Stats.Keys = append(st.Stats.Keys, OnceKey{Scope: o.scope, Key: key})
+			st.onceSent++
+			seen[key] = uint32(st.onceSent)
 		} else {
+			seen[key] = 0
 			st.Warn((&formats.DataError{File: st.File, Pos: pos, Field: field,
 				Msg: fmt.Sprintf("%s already went out to %s (%s); not again", formats.Quote(key), o.scope, by)}).Error())
 		}
@@ -342,6 +345,30 @@ func onceCheck(st *RunState, o *output, rec *formats.Record, sent func(scope, ke
 		st.Stats.Once++
 	}
 	return send, nil
+}
+
+// onceSeen is one output's verdicts on its once keys in this run: a key's
+// place among the keys the run sends (from 1), or 0 when it went out
+// before and does not go again. It is all the run keeps per key (an order
+// file of 100,000 orders: one entry per order).
+type onceSeen map[string]uint32
+
+// onceKeys lists the keys the run sent, in the order first sent
+// (Stats.Keys).
+func (p *Pipeline) onceKeys(st *RunState) []OnceKey {
+	if st.onceSent == 0 {
+		return nil
+	}
+	keys := make([]OnceKey, st.onceSent)
+	for _, o := range p.outputs {
+		seen, _ := st.state[-1-o.index].(onceSeen)
+		for k, place := range seen {
+			if place > 0 {
+				keys[place-1] = OnceKey{Scope: o.scope, Key: k}
+			}
+		}
+	}
+	return keys
 }
 
 // persist lets every step that keeps files of its own (Persister) write

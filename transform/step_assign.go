@@ -57,8 +57,13 @@ type assignStep struct {
 // assignState is one run's new numbers.
 type assignState struct {
 	byKey map[string]int64 // normalised key → number given out in this run
-	rows  [][2]string      // new rows in the order given out: key, number
-	next  int64            // the next free number; 0 = not computed yet
+	// keys are the new keys as first written, in the order given out:
+	// keys[i] got first+i (numbers are given out one after the other; a
+	// run with many new customers keeps no more per customer than this
+	// and byKey).
+	keys  []string
+	first int64
+	next  int64 // the next free number; 0 = not computed yet
 }
 
 func newAssignStep(sc *stepContext) (Step, error) {
@@ -167,6 +172,7 @@ func (s *assignStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 		if !seen {
 			if as.next == 0 {
 				as.next = s.firstFree(d)
+				as.first = as.next
 			}
 			if as.next > s.to {
 				return &formats.DataError{File: st.File, Pos: pos, Field: field, RecordOnly: true,
@@ -175,7 +181,7 @@ func (s *assignStep) Apply(_ context.Context, st *RunState, r *formats.Record, e
 			n = as.next
 			as.next++
 			as.byKey[nk] = n
-			as.rows = append(as.rows, [2]string{key, strconv.FormatInt(n, 10)})
+			as.keys = append(as.keys, key)
 		}
 		number, isNew = strconv.FormatInt(n, 10), true
 	}
@@ -219,7 +225,7 @@ type Persister interface {
 // than overwrite somebody's edit.
 func (s *assignStep) Persist(st *RunState, sink Sink) error {
 	as, ok := st.state[s.index].(*assignState)
-	if !ok || len(as.rows) == 0 {
+	if !ok || len(as.keys) == 0 {
 		return nil
 	}
 	t := s.slot.t
@@ -258,12 +264,12 @@ func (s *assignStep) Persist(st *RunState, sink Sink) error {
 		return fmt.Errorf("%s: %w", s.desc, err)
 	}
 	key := t.data().cols[0]
-	for _, row := range as.rows {
+	for i, k := range as.keys {
 		rec := &formats.Record{}
-		rec.Add(key, formats.String(row[0]), formats.Pos{})
-		rec.Add(s.column, formats.String(row[1]), formats.Pos{})
+		rec.Add(key, formats.String(k), formats.Pos{})
+		rec.Add(s.column, formats.String(strconv.FormatInt(as.first+int64(i), 10)), formats.Pos{})
 		if err := w.Write(rec); err != nil {
-			return fmt.Errorf("%s: the key %s cannot be saved: %w", s.desc, formats.Quote(row[0]), err)
+			return fmt.Errorf("%s: the key %s cannot be saved: %w", s.desc, formats.Quote(k), err)
 		}
 	}
 	if err := w.Close(); err != nil {
