@@ -918,6 +918,33 @@ func NewEncoder(w io.Writer, charset string) (io.WriteCloser, error) {
 	return e, nil
 }
 
+// Unencodable returns a func that finds, in a text, the first character
+// charset cannot hold, with its name for messages ("ł" (U+0142 LATIN SMALL
+// LETTER L WITH STROKE)); found is false when the charset holds all of it.
+// Every character is fine in UTF-8 and UTF-16. charset is any name
+// CanonicalCharset accepts except auto.
+func Unencodable(charset string) (func(s string) (r rune, name string, found bool), error) {
+	spec, err := parseCharset(charset)
+	if err != nil {
+		return nil, err
+	}
+	if spec.id == csAuto {
+		return nil, fmt.Errorf("charset %q can only be used for reading; name the charset to write (e.g. utf-8 or windows-1252)", charset)
+	}
+	t := newByteTable(spec.id)
+	return func(s string) (rune, string, bool) {
+		if t == nil {
+			return 0, "", false
+		}
+		for _, r := range s {
+			if _, ok := t.encode(r); !ok {
+				return r, runeName(r), true
+			}
+		}
+		return 0, "", false
+	}, nil
+}
+
 const encodeBufSize = 32 << 10
 
 // errEncoderClosed is returned by Write after Close.

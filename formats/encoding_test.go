@@ -955,3 +955,43 @@ type discardWriter struct{}
 
 func (discardWriter) Write(*Record) error { return nil }
 func (discardWriter) Close() error        { return nil }
+
+// Unencodable finds the first character a charset cannot hold, as the
+// encoder would refuse it; UTF-8 holds every character.
+func TestUnencodable(t *testing.T) {
+	cases := []struct{ charset, s, want string }{
+		{"windows-1252", "Müller – „Grüße“ € 5", ""},
+		{"windows-1252", "Michałowski", "ł"},
+		{"windows-1252", "ok 🙂 ł", "🙂"},
+		{"windows-1252", "C1 \u0080", "\u0080"},
+		{"iso-8859-1", "5 €", "€"},
+		{"iso-8859-15", "5 € ¤", "¤"},
+		{"utf-8", "🙂 ł", ""},
+	}
+	for _, c := range cases {
+		find, err := Unencodable(c.charset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, name, found := find(c.s)
+		if found != (c.want != "") || (found && string(r) != c.want) {
+			t.Errorf("%s %q: found %v %q, want %q", c.charset, c.s, found, string(r), c.want)
+		}
+		// the encoder agrees
+		var b bytes.Buffer
+		w, _ := NewEncoder(&b, c.charset)
+		_, werr := io.WriteString(w, c.s)
+		if werr == nil {
+			werr = w.Close()
+		}
+		if (werr != nil) != found {
+			t.Errorf("%s %q: the encoder says %v", c.charset, c.s, werr)
+		}
+		if found && !strings.Contains(name, "U+") {
+			t.Errorf("name %q", name)
+		}
+	}
+	if _, err := Unencodable("auto"); err == nil {
+		t.Error("auto accepted")
+	}
+}

@@ -31,7 +31,7 @@ func newEnvSet(progs []*program) *envSet {
 	index := map[string]int{}
 	shared := 0
 	for i, p := range progs {
-		if p.allEnv || p.copyOf != "" || p.native != nil {
+		if p == nil || p.allEnv || p.copyOf != "" || p.native != nil {
 			continue
 		}
 		shared++

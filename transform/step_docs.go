@@ -104,7 +104,7 @@ func StepDocs() []StepDoc {
 				Output: "Bestellung;CustomerId;Name;Kundennummer;Neu\n5012;871;Anna Müller;10007;false\n5013;902;Bernd Schulz;10008;true\n5014;871;Anna Müller;10007;false\n",
 				After:  map[string]string{"lookups/kundennummern.csv": "CustomerId;Kundennummer\n871;10007\n12;90001\n902;10008\n"}}},
 		{Kind: "validate", Summary: "Checks every record against a JSON Schema (inline or a file) and/or rules; a violation names the field, its position and the rule in plain words.",
-			Options: "schema: a JSON Schema, inline or a file (.json/.yaml)\nrules: list of {check: expression that must be true, message: text with ${…} parts, field: the field to name}",
+			Options: "schema: a JSON Schema, inline or a file (.json/.yaml)\nrules: list of {check: expression that must be true, message: text with ${…} parts, field: the field to name}\n  or {encodable: a charset such as windows-1252, fields: [Name, Adresse.Ort, …], when: expression (optional), message: text that may use ${value}, ${char} and ${field}}: each listed field whose text has a character the charset cannot hold is one problem, at that field",
 			Example: StepExample{Input: artikel, Steps: `
 - validate:
     schema:

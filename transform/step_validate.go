@@ -41,6 +41,9 @@ import (
 //	        - check: 'Menge != "0"'
 //	          message: 'position ${Pos}: the quantity is 0'
 //	          field: Menge                            # optional: the field the message is about
+//	        - encodable: windows-1252                 # text the importer's charset cannot hold
+//	          fields: [Name, Adresse.Ort]
+//	          message: '"${value}" contains "${char}", which Sage cannot store'
 //
 // The schema sees each record as a JSON object: text stays text (CSV
 // values are always text, so check them with pattern, not type: number),
@@ -66,11 +69,17 @@ type validateStep struct {
 	env    *envSet // the rules' checks on one environment; nil: each on its own
 }
 
-// validateRule is one compiled rule.
+// validateRule is one compiled rule: a check, or an encodable rule.
 type validateRule struct {
 	check *program
 	msg   *textTemplate
 	field string
+	// encodable: each of paths that holds text must be writable in the
+	// charset (unencodable finds the first character that is not), when
+	// when holds (nil: always).
+	unencodable func(s string) (rune, string, bool)
+	paths       [][]string
+	when        *program
 }
 
 // validateConfig is the YAML of a validate step.
@@ -84,6 +93,10 @@ type ruleConfig struct {
 	Check   string `yaml:"check"`
 	Message string `yaml:"message"`
 	Field   string `yaml:"field"`
+	// an encodable rule instead of a check
+	Encodable string   `yaml:"encodable"`
+	Fields    []string `yaml:"fields"`
+	When      string   `yaml:"when"`
 }
 
 func newValidateStep(sc *stepContext) (Step, error) {
@@ -107,8 +120,15 @@ func newValidateStep(sc *stepContext) (Step, error) {
 		at := []string{"rules", strconv.Itoa(i)}
 		r := validateRule{field: rc.Field}
 		var err error
-		if r.check, err = sc.c.compile(rc.Check); err != nil {
-			errs = append(errs, sc.errAt(append(at, "check"), err.Error()))
+		switch {
+		case rc.Encodable != "":
+			errs = append(errs, r.compileEncodable(sc, at, rc)...)
+		case strings.TrimSpace(rc.Check) == "":
+			errs = append(errs, sc.errAt(at, "a rule needs check (an expression that must be true) or encodable (a charset its fields must fit)"))
+		default:
+			if r.check, err = sc.c.compile(rc.Check); err != nil {
+				errs = append(errs, sc.errAt(append(at, "check"), err.Error()))
+			}
 		}
 		if r.msg, err = compileTextTemplate(rc.Message, sc.c); err != nil {
 			errs = append(errs, sc.errAt(append(at, "message"), err.Error()))
@@ -120,10 +140,118 @@ func newValidateStep(sc *stepContext) (Step, error) {
 	}
 	checks := make([]*program, len(s.rules))
 	for i := range s.rules {
-		checks[i] = s.rules[i].check
+		checks[i] = s.rules[i].check // nil for an encodable rule
 	}
 	s.env = newEnvSet(checks)
 	return s, nil
+}
+
+// compileEncodable compiles a rule that names fields whose text must be
+// writable in a charset:
+//
+//	- encodable: windows-1252
+//	  fields: [BillingAddress.Company, BillingAddress.City, CustomerOrderComment]
+//	  when: "!vars.sage_transliteration"
+//	  message: 'Bestellung ${Id}: "${value}" enthält "${char}", das Windows-1252 nicht darstellen kann'
+//
+// Each field that holds text with a character the charset lacks is one
+// problem, at that field; in the message, value is the field's text, char
+// the character and field the field's name. A field the record lacks, or
+// that is empty, null or not text, passes.
+func (r *validateRule) compileEncodable(sc *stepContext, at []string, rc ruleConfig) ConfigErrors {
+	var errs ConfigErrors
+	if rc.Check != "" {
+		errs = append(errs, sc.errAt(append(at, "check"), "a rule has either check or encodable, not both"))
+	}
+	var err error
+	if r.unencodable, err = formats.Unencodable(rc.Encodable); err != nil {
+		errs = append(errs, sc.errAt(append(at, "encodable"), err.Error()))
+	}
+	if len(rc.Fields) == 0 {
+		errs = append(errs, sc.errAt(at, "encodable needs fields: the fields whose text must fit the charset"))
+	}
+	for i, f := range rc.Fields {
+		if strings.TrimSpace(f) == "" {
+			errs = append(errs, sc.errAt(append(at, "fields", strconv.Itoa(i)), "empty field name"))
+			continue
+		}
+		r.paths = append(r.paths, strings.Split(f, "."))
+	}
+	if rc.When != "" {
+		if r.when, err = sc.c.compile(rc.When); err != nil {
+			errs = append(errs, sc.errAt(append(at, "when"), err.Error()))
+		}
+	}
+	return errs
+}
+
+// encodable checks r's fields for the rule; each problem is appended to vs.
+func (rule *validateRule) encodable(st *RunState, r *formats.Record, vs Violations) Violations {
+	if rule.when != nil {
+		ok, err := rule.when.holds(st, r)
+		if err != nil {
+			if de := formats.AsDataError(err); de != nil {
+				return append(vs, de)
+			}
+			return vs
+		}
+		if !ok {
+			return vs
+		}
+	}
+	for _, path := range rule.paths {
+		f := fieldAt(r, path)
+		if f == nil || f.Value.Kind() != formats.KindString {
+			continue
+		}
+		c, _, found := rule.unencodable(f.Value.Text())
+		if !found {
+			continue
+		}
+		name := strings.Join(path, ".")
+		// the message sees value, char and field before the record's own
+		with := formats.NewRecord(len(r.Fields) + 3)
+		with.Add("value", f.Value, f.Pos)
+		with.Add("char", formats.String(string(c)), f.Pos)
+		with.Add("field", formats.String(name), f.Pos)
+		with.Fields = append(with.Fields, r.Fields...)
+		with.Pos = r.Pos
+		de := &formats.DataError{File: st.File, Pos: r.Pos, Field: name, Msg: rule.msg.render(with, st.ev), RecordOnly: true}
+		if !f.Pos.IsZero() {
+			de.Pos = f.Pos
+		}
+		vs = append(vs, de)
+	}
+	return vs
+}
+
+// fieldAt is the field at path: a top-level field (the first of its name)
+// then, in nested records, the last of each name (as expressions read
+// them); a whole dotted name that is a top-level field wins. nil: none.
+func fieldAt(r *formats.Record, path []string) *formats.Field {
+	if len(path) > 1 {
+		if f := r.Field(strings.Join(path, ".")); f != nil {
+			return f
+		}
+	}
+	f := r.Field(path[0])
+	for _, k := range path[1:] {
+		if f == nil {
+			return nil
+		}
+		rec := f.Value.Record()
+		if rec == nil {
+			return nil
+		}
+		f = nil
+		for i := len(rec.Fields) - 1; i >= 0; i-- {
+			if rec.Fields[i].Name == k {
+				f = &rec.Fields[i]
+				break
+			}
+		}
+	}
+	return f
 }
 
 func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record, emit Emit) error {
@@ -138,6 +266,11 @@ func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record,
 	var bad []bool
 	for i := range s.rules {
 		rule := &s.rules[i]
+		if rule.unencodable != nil {
+			vs = rule.encodable(st, r, vs)
+			filled = false
+			continue
+		}
 		var x any
 		var err error
 		if s.env != nil && s.env.at[i] != nil {

@@ -676,3 +676,64 @@ outputs:
 		}
 	})
 }
+
+// An encodable rule names each field whose text the charset cannot hold,
+// at that field, with the text and the character; fields that are
+// missing, null, numbers or fine pass, and when: switches the rule off.
+func TestValidateEncodable(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: json}
+on_error: reject
+steps:
+  - validate:
+      rules:
+        - check: Id != 3
+          message: 'Bestellung ${Id} ist gesperrt'
+        - encodable: windows-1252
+          when: 'Id != 4'
+          fields: [Kommentar, Adresse.Name, Adresse.Ort, Adresse.Land.Name, Fehlt, Nummer]
+          message: 'Bestellung ${Id}: "${value}" enthält "${char}" (${field}), das Windows-1252 nicht darstellen kann'
+outputs:
+  - {outbox: out, name: x.jsonl, format: jsonl}
+`
+	const in = `[
+{"Id": 1, "Kommentar": "Bitte klingeln – danke €", "Nummer": 5, "Adresse": {"Name": "Müller", "Ort": "Köln", "Land": {"Name": "Deutschland"}}},
+{"Id": 2, "Kommentar": "Grüße 🙂", "Nummer": 6,
+ "Adresse": {"Name": "Michałowski", "Ort": null, "Land": {"Name": "Polska"}}},
+{"Id": 3, "Kommentar": null, "Adresse": {"Name": "Łucja", "Ort": "Gdańsk"}},
+{"Id": 4, "Kommentar": "Żółw", "Adresse": null},
+{"Id": 5, "Kommentar": "ok", "Adresse": null}
+]`
+	var rejected []string
+	sink, _, err := runWithFiles(t, map[string]string{"p.yaml": p}, "orders.json", []byte(in), RunOptions{Rejected: func(_ *formats.Record, err error) {
+		rejected = append(rejected, err.Error())
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`orders.json:3:11: field "Kommentar": Bestellung 2: "Grüße 🙂" enthält "🙂" (Kommentar), das Windows-1252 nicht darstellen kann; ` +
+			`field "Adresse.Name" (4:14): Bestellung 2: "Michałowski" enthält "ł" (Adresse.Name), das Windows-1252 nicht darstellen kann`,
+		`orders.json:5:2: field "Id": Bestellung 3 ist gesperrt; field "Adresse.Name": Bestellung 3: "Łucja" enthält "Ł" (Adresse.Name), das Windows-1252 nicht darstellen kann; ` +
+			`field "Adresse.Ort": Bestellung 3: "Gdańsk" enthält "ń" (Adresse.Ort), das Windows-1252 nicht darstellen kann`,
+	}
+	if strings.Join(rejected, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rejected:\n%s\nwant:\n%s", strings.Join(rejected, "\n"), strings.Join(want, "\n"))
+	}
+	// record 4 is let through by when:
+	if out := sink.files["out/x.jsonl"].String(); !strings.Contains(out, "danke") || !strings.Contains(out, "Żółw") || strings.Contains(out, "Grüße") {
+		t.Errorf("output %q", out)
+	}
+	for _, c := range []struct{ rule, want string }{
+		{`{encodable: windows-1252, fields: [A], message: m, check: "true"}`, "either check or encodable"},
+		{`{encodable: klingon, fields: [A], message: m}`, "klingon"},
+		{`{encodable: windows-1252, message: m}`, "fields"},
+		{`{encodable: windows-1252, fields: [A], when: "1 +", message: m}`, "when"},
+		{`{message: m}`, "check (an expression that must be true) or encodable"},
+	} {
+		y := "name: x\ninput: {inbox: in, format: json}\nsteps:\n  - validate:\n      rules:\n        - " + c.rule + "\noutputs:\n  - {outbox: out, name: x.csv, format: csv}\n"
+		if got := compileErr(t, y); !strings.Contains(got, c.want) {
+			t.Errorf("%s: error %q, want it to mention %q", c.rule, got, c.want)
+		}
+	}
+}
