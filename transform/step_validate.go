@@ -149,10 +149,10 @@ func newValidateStep(sc *stepContext) (Step, error) {
 // compileEncodable compiles a rule that names fields whose text must be
 // writable in a charset:
 //
-//	- encodable: windows-1252
-//	  fields: [BillingAddress.Company, BillingAddress.City, CustomerOrderComment]
-//	  when: "!vars.sage_transliteration"
-//	  message: 'Bestellung ${Id}: "${value}" enthält "${char}", das Windows-1252 nicht darstellen kann'
+//   - encodable: windows-1252
+//     fields: [BillingAddress.Company, BillingAddress.City, CustomerOrderComment]
+//     when: "!vars.sage_transliteration"
+//     message: 'Bestellung ${Id}: "${value}" enthält "${char}", das Windows-1252 nicht darstellen kann'
 //
 // Each field that holds text with a character the charset lacks is one
 // problem, at that field; in the message, value is the field's text, char
