@@ -257,9 +257,13 @@ func identName(n ast.Node) (string, bool) {
 }
 
 // coalesceFields is A ?? B for two field names (ShippingAddress ??
-// BillingAddress): the first that is not null, as the VM gives it back
-// (vmRoundTrip: nested records with their keys sorted). Both fields must
-// exist, as the VM's environment needs both.
+// BillingAddress): the first that is not null. Both fields must exist, as
+// the VM's environment needs both. A scalar comes back as the VM gives it
+// (vmRoundTrip); a nested record or list comes back as it is, with its
+// fields in their order and at their positions (the VM would rebuild it
+// from a map: keys sorted, positions lost, so that a later error in
+// ShippingAddress could only name the order's line). The record is shared,
+// not copied: nested values are never changed in place (see Step).
 func coalesceFields(t *ast.BinaryNode) native {
 	a, ok1 := identName(t.Left)
 	b, ok2 := identName(t.Right)
@@ -274,6 +278,10 @@ func coalesceFields(t *ast.BinaryNode) native {
 		f := fa
 		if f.Value.IsNull() {
 			f = fb
+		}
+		switch f.Value.Kind() {
+		case formats.KindRecord, formats.KindList:
+			return f.Value, f, true
 		}
 		v, ok := vmRoundTrip(f.Value)
 		return v, f, ok
