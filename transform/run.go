@@ -199,8 +199,30 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 		}
 		return nil
 	}
-	// emits[i] feeds step i; emits[len(steps)] writes.
-	emits := chain(ctx, st, p.steps, write)
+	// emits[i] feeds step i; emits[len(steps)] writes – or, when the
+	// outputs' work runs on a goroutine of its own (outstage.go), queues
+	// the record for it; the pipeline's steps then run on a RunState of
+	// their own (top), which queues what they report.
+	top := st
+	var stage *outStage
+	var reading *formats.Record // the record read that the steps work on
+	end := write
+	if p.asyncOutputs(opt) {
+		top = &RunState{File: st.File, ev: newEvaluator(env{envInput: fe.value(), envVars: p.vars}), state: map[int]any{},
+			tables: st.tables, dropsRejected: st.dropsRejected}
+		end = func(rec *formats.Record) error {
+			stage.send(outItem{kind: outWrite, rec: rec, in: reading, n: top.Stats.In, dropped: top.Stats.Dropped})
+			return nil
+		}
+		top.warn = func(msg string) {
+			stage.send(outItem{kind: outWarn, msg: msg, n: top.Stats.In, dropped: top.Stats.Dropped})
+		}
+		top.recordErr = func(rec *formats.Record, err error) error {
+			stage.send(outItem{kind: outFail, rec: rec, err: err, n: top.Stats.In, dropped: top.Stats.Dropped})
+			return nil
+		}
+	}
+	emits := chain(ctx, top, p.steps, end)
 
 	// recordFailed handles one bad record; it returns a non-nil error when
 	// the run must stop.
@@ -233,8 +255,34 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	}
 	pf := newPrefetcher(ctx, in)
 	defer pf.close()
+	if top != st {
+		stage = newOutStage(func(it outItem) error {
+			switch it.kind {
+			case outWrite:
+				if err := write(it.rec); err != nil {
+					return recordFailed(it.in, err)
+				}
+			case outFail:
+				return recordFailed(it.rec, it.err)
+			case outWarn:
+				st.Stats.Warnings++ // top.Warn counted it in top's Stats, which is not merged
+				if opt.Warn != nil {
+					opt.Warn(it.msg)
+				}
+			}
+			return nil
+		})
+		stop, err := p.readAsync(ctx, pf, top, emits, stage, &reading)
+		st.mergeFrom(top, stop)
+		if err != nil {
+			return st.Stats, err
+		}
+		if stop != nil {
+			return st.Stats, fileError(src.Path, errs, stop.err)
+		}
+	}
 	recycle := p.recyclesInput()
-	for n := 0; ; n++ {
+	for n := 0; stage == nil; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
 				return st.Stats, err
@@ -261,8 +309,10 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	}
 	// Held-back records come out of the pipeline's steps first, then out
 	// of each output's own steps.
-	if stop := flush(ctx, st, p.steps, emits, recordFailed); stop != nil {
-		return st.Stats, fileError(src.Path, errs, stop)
+	if stage == nil {
+		if stop := flush(ctx, st, p.steps, emits, recordFailed); stop != nil {
+			return st.Stats, fileError(src.Path, errs, stop)
+		}
 	}
 	for i, o := range p.outputs {
 		if stop := flush(ctx, st, o.steps, outEmits[i], recordFailed); stop != nil {
@@ -294,6 +344,39 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	}
 	st.Stats.Copied = ws.copied
 	return st.Stats, nil
+}
+
+// readAsync is the read loop of a run whose outputs' work runs on the
+// output stage: it reads, runs the pipeline's steps (on top) and queues,
+// until the input ends, the stage stops the run (its stopState) or ctx is
+// cancelled (the error). The stage is finished either way.
+func (p *Pipeline) readAsync(ctx context.Context, pf *prefetcher, top *RunState, emits []Emit, stage *outStage, reading **formats.Record) (*stopState, error) {
+	for n := 0; ; n++ {
+		if n&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				stage.cancel()
+				return nil, err
+			}
+			if stage.stopped() != nil {
+				break
+			}
+		}
+		rec, err := pf.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			stage.send(outItem{kind: outFail, err: err, n: top.Stats.In, dropped: top.Stats.Dropped})
+			continue
+		}
+		top.Stats.In++
+		*reading = rec
+		if err := emits[0](rec); err != nil {
+			stage.send(outItem{kind: outFail, rec: rec, err: err, n: top.Stats.In, dropped: top.Stats.Dropped})
+		}
+	}
+	// the pipeline's steps hold nothing back (asyncSafeKinds): no flush
+	return stage.close(), nil
 }
 
 // onceCheck decides whether rec goes out through an output with once:
