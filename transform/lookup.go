@@ -129,6 +129,44 @@ type tableData struct {
 	cells []formats.Value // row-major: row i is cells[i*len(cols):(i+1)*len(cols)]
 	pos   []formats.Pos   // where each row is in the file
 	views []*tableView    // one per lookupTable.views entry
+	// rowMaps keeps the maps lookup() gave out for recent rows, by row
+	// number modulo its size: an order's positions ask for the same
+	// articles again and again. Expressions never change a map they are
+	// given, so one map serves every caller (runs in parallel included).
+	// Shared by the versions that differ in views only (ensureView).
+	rowMaps *rowCache
+}
+
+// rowCache is the row map cache of a table's rows.
+type rowCache [rowMapSlots]atomic.Pointer[rowMap]
+
+// rowMapSlots bounds lookup()'s cache of row maps per table version.
+const rowMapSlots = 256
+
+// rowMap is the map of one row for lookup(): column → text.
+type rowMap struct {
+	row int
+	m   map[string]any
+}
+
+// rowMap returns the map of row, made once while it stays in the cache.
+func (d *tableData) rowMap(row int) map[string]any {
+	var slot *atomic.Pointer[rowMap]
+	if d.rowMaps != nil {
+		slot = &d.rowMaps[row%rowMapSlots]
+	} else {
+		slot = new(atomic.Pointer[rowMap]) // a table not made by read: no cache
+	}
+	if c := slot.Load(); c != nil && c.row == row {
+		return c.m
+	}
+	n := len(d.cols)
+	m := make(map[string]any, n)
+	for i, c := range d.cols {
+		m[c] = d.cells[row*n+i].Text()
+	}
+	slot.Store(&rowMap{row: row, m: m})
+	return m
 }
 
 func (d *tableData) rows() int { return len(d.pos) }
@@ -238,7 +276,7 @@ func (t *lookupTable) read() (*tableData, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("%s is a folder, not a table file", t.file)
 	}
-	d := &tableData{stamp: stampOf(fi)}
+	d := &tableData{stamp: stampOf(fi), rowMaps: new(rowCache)}
 	rd, err := formats.NewTextReader(t.format, f, t.file, t.charset, t.opts)
 	if err != nil {
 		return nil, err
@@ -789,12 +827,7 @@ func (ts *pipelineTables) lookup(table string, keys ...string) (any, bool, error
 	if !ok {
 		return nil, false, nil
 	}
-	n := len(d.cols)
-	m := make(map[string]any, n)
-	for i, c := range d.cols {
-		m[c] = d.cells[row*n+i].Text()
-	}
-	return m, true, nil
+	return d.rowMap(row), true, nil
 }
 
 // withLookup returns a copy of f's settings (its exported fields) with

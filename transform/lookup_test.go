@@ -463,3 +463,28 @@ outputs:
 		t.Errorf("b: %v", err)
 	}
 }
+
+// lookup() gives the same map for a row while it stays in the row cache,
+// the row's own for each row, and a row whose slot another row took is
+// made afresh with the same content.
+func TestLookupRowMaps(t *testing.T) {
+	d := &tableData{cols: []string{"K", "V"}, rowMaps: new(rowCache)}
+	for i := 0; i < rowMapSlots+3; i++ {
+		d.cells = append(d.cells, formats.String(fmt.Sprint("k", i)), formats.String(fmt.Sprint("v", i)))
+		d.pos = append(d.pos, formats.Pos{Line: i + 2})
+	}
+	a, b := d.rowMap(1), d.rowMap(2)
+	if a["V"] != "v1" || b["V"] != "v2" || len(a) != 2 {
+		t.Fatalf("rows %v %v", a, b)
+	}
+	if again := d.rowMap(1); fmt.Sprintf("%p", again) != fmt.Sprintf("%p", a) {
+		t.Error("row 1 was made again while cached")
+	}
+	other := d.rowMap(1 + rowMapSlots) // same slot
+	if other["V"] != fmt.Sprint("v", 1+rowMapSlots) {
+		t.Errorf("row %d: %v", 1+rowMapSlots, other)
+	}
+	if again := d.rowMap(1); again["K"] != "k1" || fmt.Sprintf("%p", again) == fmt.Sprintf("%p", a) {
+		t.Errorf("row 1 after its slot was taken: %v", again)
+	}
+}

@@ -1,7 +1,7 @@
 package runner
 
 // The soft memory limit per input file. cmd/ferry sets a tight soft limit
-// (32 MiB) for streaming; an XLSX workbook is read whole, and under that
+// (cli.TuneGC: 40 MiB) for streaming; an XLSX workbook is read whole, and under that
 // limit the collector would run almost continuously (100,000 rows: 10.6 s
 // instead of 4.0 s). The runner lifts the limit while it runs a file whose
 // input is XLSX and restores it when the last such file is finished, so
