@@ -6,6 +6,7 @@ import (
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
+	"github.com/shopspring/decimal"
 
 	"github.com/ferry-sync/ferry/formats"
 )
@@ -91,28 +92,62 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			}
 			return v, src, ok
 		}
+	case *ast.CallNode:
+		return fmtDENative(t)
 	case *ast.ConditionalNode:
 		cond, ok := t.Cond.(*ast.BinaryNode)
 		if !ok || (cond.Operator != "==" && cond.Operator != "!=") {
 			return nil
 		}
-		field, ok1 := identName(cond.Left)
-		lit, ok2 := cond.Right.(*ast.StringNode)
-		if !ok1 || !ok2 {
+		// Field == "text" compares text; Field == 10 compares a number
+		// (as a decimal, as the library's == does)
+		lit, isText := cond.Right.(*ast.StringNode)
+		num, isNum := cond.Right.(*ast.IntegerNode)
+		if !isText && !isNum {
 			return nil
+		}
+		var numVal decimal.Decimal
+		if isNum {
+			numVal = decimal.NewFromInt(int64(num.Value))
+		}
+		var left native
+		if name, ok := identName(cond.Left); ok {
+			left = fieldScalar(name)
+		} else if m, ok := cond.Left.(*ast.MemberNode); ok {
+			left = memberChain(m)
 		}
 		yes, no := nativeNode(t.Exp1, overridden), nativeNode(t.Exp2, overridden)
-		if yes == nil || no == nil {
+		if left == nil || yes == nil || no == nil {
 			return nil
 		}
+		// the VM needs every field the expression names, whichever branch
+		// it takes: a missing one is its error, not the shortcut's answer
+		roots := rootNames(t)
 		want := cond.Operator == "=="
 		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
-			f := r.Field(field)
-			if f == nil || f.Value.Kind() != formats.KindString {
+			for _, name := range roots {
+				if r.Field(name) == nil {
+					return formats.Null, nil, false
+				}
+			}
+			c, f, ok := left(r)
+			var equal bool
+			switch {
+			case !ok:
+				return formats.Null, nil, false
+			case isText && c.Kind() == formats.KindString:
+				equal = c.Text() == lit.Value
+			case isNum && c.Kind() == formats.KindNumber:
+				d, err := decimal.NewFromString(c.Text())
+				if err != nil {
+					return formats.Null, nil, false
+				}
+				equal = d.Equal(numVal)
+			default:
 				return formats.Null, nil, false
 			}
 			pick := no
-			if (f.Value.Text() == lit.Value) == want {
+			if equal == want {
 				pick = yes
 			}
 			v, src, ok := pick(r)
@@ -123,6 +158,63 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 		}
 	}
 	return nil
+}
+
+// rootNames are the field names an expression tree reads (identifiers
+// other than input, vars and $env), each once.
+func rootNames(n ast.Node) []string {
+	var names []string
+	seen := map[string]bool{}
+	ast.Walk(&n, visitFunc(func(n ast.Node) {
+		if c, ok := n.(*ast.CallNode); ok {
+			if id, ok := c.Callee.(*ast.IdentifierNode); ok {
+				seen[id.Value] = true // a function, not a field
+			}
+		}
+	}))
+	ast.Walk(&n, visitFunc(func(n ast.Node) {
+		if name, ok := identName(n); ok && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}))
+	return names
+}
+
+// fmtDENative is fmtDE(X, places) for a field or member chain X that holds
+// a number: the library's own formatting (germanText of StringFixed)
+// without the VM. Text, null and anything else go to the VM (its
+// conversion and errors).
+func fmtDENative(t *ast.CallNode) native {
+	id, ok := t.Callee.(*ast.IdentifierNode)
+	if !ok || id.Value != "fmtDE" || len(t.Arguments) != 2 {
+		return nil
+	}
+	places, ok := t.Arguments[1].(*ast.IntegerNode)
+	if !ok || places.Value < 0 || places.Value > maxPlaces {
+		return nil
+	}
+	var arg native
+	if name, ok := identName(t.Arguments[0]); ok {
+		arg = fieldScalar(name)
+	} else if m, ok := t.Arguments[0].(*ast.MemberNode); ok {
+		arg = memberChain(m)
+	}
+	if arg == nil {
+		return nil
+	}
+	n := int32(places.Value)
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		v, src, ok := arg(r)
+		if !ok || v.Kind() != formats.KindNumber {
+			return formats.Null, nil, false
+		}
+		d, err := decimal.NewFromString(v.Text())
+		if err != nil {
+			return formats.Null, nil, false
+		}
+		return formats.String(germanText(d.StringFixed(n), false)), src, true
+	}
 }
 
 // memberChain reads A.b.c (constant keys, no ?.) through nested records.

@@ -34,6 +34,11 @@ func TestNativeSameAsVM(t *testing.T) {
 		{`A.b.n ?? "leer"`, true}, {`A.Dup`, true},
 		{`A.b.d`, true}, {`A.b`, false}, {`A.e`, false}, {`A.nope`, false}, {`A.nope ?? "x"`, false},
 		{`S.x`, false}, {`A.b.c.d`, false}, {`Nope.x`, false}, {`item.Qty ?? "0"`, true}, {`Id ?? "0"`, true}, {`A.e2 ?? "0"`, false}, {`A.z`, false},
+		{`fmtDE(A.b.d, 2)`, true}, {`fmtDE(item.Qty, 0)`, true}, {`fmtDE(Id, 4)`, true}, {`fmtDE(A.b.c, 2)`, false},
+		{`fmtDE(A.e2, 2)`, false}, {`fmtDE(A.b.n, 2)`, false},
+		{`Id == 7 ? "ja" : "nein"`, true}, {`Id != 8 ? A.City : "-"`, true}, {`A.City == "Köln" ? fmtDE(A.b.d, 1) : "x"`, true},
+		{`item.Qty == 2 ? "zwei" : "nicht zwei"`, true}, {`Aktiv == 1 ? "a" : "b"`, false},
+		{`Id == 8 ? "x" : trim(Nope)`, false},
 		{`A ?? item`, true}, {`OrderNumber ?? A`, true}, {`OrderNumber ?? Id`, true}, {`OrderNumber ?? Nope`, false}, {`Nope ?? A`, false},
 		{`replace(S, "t", "T")`, true}, {`Aktiv == "1" ? "true" : "false"`, true}, {`B ?? "x"`, true},
 	}

@@ -227,14 +227,13 @@ func (rule *validateRule) encodable(st *RunState, r *formats.Record, vs Violatio
 
 // fieldAt is the field at path: a top-level field (the first of its name)
 // then, in nested records, the last of each name (as expressions read
-// them); a whole dotted name that is a top-level field wins. nil: none.
+// them); when the record has no field path[0], a top-level field of the
+// whole dotted name (a flattened column). nil: none.
 func fieldAt(r *formats.Record, path []string) *formats.Field {
-	if len(path) > 1 {
-		if f := r.Field(strings.Join(path, ".")); f != nil {
-			return f
-		}
-	}
 	f := r.Field(path[0])
+	if f == nil && len(path) > 1 {
+		return r.Field(strings.Join(path, ".")) // a flattened column ("Adresse.Ort")
+	}
 	for _, k := range path[1:] {
 		if f == nil {
 			return nil
