@@ -12,12 +12,13 @@ import (
 // (TuneGC): 40 MiB. ferry streams, so its live heap is small: a few MiB,
 // plus what a run keeps per once key and new number (tens of bytes each:
 // ~5 MiB at the end of 100,000 orders). The limit keeps the peak flat
-// however long the file is. 32 MiB left the collector ~10 MiB of room
-// above that live heap on a large order file, so it ran ~600 times on
-// 100,000 orders and took a quarter of the CPU; 40 MiB gives it twice the
-// room (make bench, docs/performance.md: Bestellimport 8.0-9.1 s at 32 MiB,
-// 7.0-8.2 s at 40 MiB; the reference job's peak RSS 44 → 52 MiB, the
-// same for 1M and 4M rows).
+// however long the file is. Under 32 MiB the collector had ~10 MiB of
+// room above that live heap; 40 MiB gives it about twice that. Measured
+// (ferry convert, Bestellimport, 100,000 orders, interleaved runs,
+// 2026-11-28 08:31 UTC): 32 MiB 6.8–7.7 s, 12.0–13.7 s CPU, 46 MiB peak;
+// 40 MiB 6.1–7.1 s, 10.8–12.4 s CPU, 55 MiB peak. The reference job's
+// peak went from 44 to 47–49 MiB, the same for 1M and 4M rows
+// (docs/performance.md).
 const SoftMemoryLimit = 40 << 20
 
 // TuneGC sets the garbage collector for a ferry process: GC target 400 %
