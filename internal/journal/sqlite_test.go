@@ -180,6 +180,11 @@ func TestIndexesUsed(t *testing.T) {
 		`SELECT id FROM entries WHERE pipeline = 'p' AND claimed_at >= 'x' ORDER BY claimed_at DESC`:     "entries_pipeline_time",
 		`SELECT entry_id FROM outputs WHERE path = 'x'`:                                                  "outputs_path",
 		`SELECT MAX(attempt) FROM entries WHERE pipeline = 'p' AND sha256 = 'x'`:                         "sqlite_autoindex_entries_1",
+		// KeySent, for one pipeline and for a shared once_scope: a key is
+		// looked up for every record of a once output, so a scan of all
+		// keys ever sent would make each file slower than the last
+		`SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id WHERE k.pipeline = 'p' AND k.scope = 's' AND k.key = 'k' AND e.state IN ('committing', 'committed', 'done') ORDER BY k.entry_id LIMIT 1`: "once_keys_key",
+		`SELECT k.entry_id FROM once_keys k JOIN entries e ON e.id = k.entry_id WHERE k.scope = 's' AND k.key = 'k' AND e.state IN ('committing', 'committed', 'done') ORDER BY k.entry_id LIMIT 1`:                      "once_keys_scope",
 	} {
 		rows, err := db.Query(`EXPLAIN QUERY PLAN ` + q)
 		if err != nil {
@@ -271,4 +276,36 @@ func BenchmarkSQLiteFileParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkKeySentSharedScope looks a key up in a shared once_scope
+// (pipeline "") of a journal that holds 100,000 keys: one lookup per
+// record of a once output, so it must not grow with the journal.
+func BenchmarkKeySentSharedScope(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "j.db")
+	j := openSQLite(b, path, time.Now)
+	defer j.Close()
+	ctx := context.Background()
+	for f := 0; f < 100; f++ {
+		e, err := j.Claim(ctx, journal.ClaimInfo{Pipeline: "trackingcode", Original: "in/a.csv", Work: "work/a.csv", Size: 1, SHA256: fmt.Sprintf("%064x", f), ConfigHash: "c"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys := make([]journal.Key, 1000)
+		for i := range keys {
+			keys[i] = journal.Key{Scope: "@versand", Key: fmt.Sprintf("LI%07d", f*1000+i)}
+		}
+		if err := j.RecordKeys(ctx, e.ID, e.Attempt, keys); err != nil {
+			b.Fatal(err)
+		}
+		if err := j.Staged(ctx, e.ID, e.Attempt, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, sent, err := j.KeySent(ctx, "", "@versand", fmt.Sprintf("LI%07d", (i*7919)%100000)); err != nil || !sent {
+			b.Fatal(sent, err)
+		}
+	}
 }
