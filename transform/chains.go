@@ -104,6 +104,14 @@ func (c *compiler) compileFast(p *program) error {
 	if p.allEnv || p.prog == nil {
 		return nil
 	}
+	// a let that names a variable input or vars hides the base name the
+	// fast form would read instead
+	orig := p.prog.Node()
+	lv := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
+	lv.walk(&orig)
+	if lv.letNames[envInput] || lv.letNames[envVars] {
+		return nil
+	}
 	// the base names are the same for every record (vars) or file (input)
 	roots := map[string]bool{envInput: true, envVars: true}
 	for i, name := range p.fields {
@@ -142,7 +150,7 @@ func (c *compiler) compileFast(p *program) error {
 	f := &fastForm{prog: prog}
 	root := prog.Node()
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
-	ast.Walk(&root, v)
+	v.walk(&root)
 	if v.dynamic {
 		return nil
 	}

@@ -106,7 +106,9 @@ func TestFastFormSameAsPlain(t *testing.T) {
 	}
 	// Not flattened: roots that are no record field, optional or
 	// computed steps, a typed field.
-	for _, src := range []string{`A?.b ?? 1`, `A[S]`, `T.String()`, `$env["A"].b`, `let p = parent; p.Preise_brutto`, `lookupOr("t", nil, S).x`} {
+	for _, src := range []string{`A?.b ?? 1`, `A[S]`, `T.String()`, `$env["A"].b`, `let p = parent; p.Preise_brutto`,
+		`let vars = {"x": "L"}; vars.x`, `let input = {"stem": "L"}; input.stem`, `map([{"a": 1}], let vars = #; vars.a)`,
+		`"parent" in $env && parent.Ort == "K"`, `len($env) > 0 && A.b.c == "x"`, `lookupOr("t", nil, S).x`} {
 		cc := c
 		if strings.HasPrefix(src, "T") {
 			cc = typed
@@ -131,4 +133,30 @@ func showResult(x any, err error) string {
 		x = toExpr(v)
 	}
 	return fmt.Sprintf("%T %v", x, x)
+}
+
+// $env as a whole reads every name (the record's fields and the base):
+// such an expression gets all of them, not only the names it spells out.
+func TestEnvAsAWholeIsDynamic(t *testing.T) {
+	c := newCompiler(testFunctions(), nil)
+	for src, dynamic := range map[string]bool{
+		`"parent" in $env && parent.Ort == "K"`: true, `keys($env)`: true, `$env[S]`: true,
+		`$env.parent.Ort`: false, `$env["E-Mail"] + S`: false, `parent.Ort`: false,
+	} {
+		p, err := c.compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if p.allEnv != dynamic {
+			t.Errorf("%s: allEnv %v, want %v", src, p.allEnv, dynamic)
+		}
+	}
+	rec := formats.NewRecord(2)
+	rec.Add("parent", formats.Nested(formats.NewRecord(0)), formats.Pos{})
+	rec.Add("S", formats.String("x"), formats.Pos{})
+	p, _ := c.compile(`"parent" in $env && "S" in $env`)
+	x, err := p.eval(rec, newEvaluator(env{}))
+	if err != nil || x != true {
+		t.Errorf(`"parent" in $env: %v %v`, x, err)
+	}
 }

@@ -88,6 +88,28 @@ func newCompiler(fns *Functions, declared map[string]string) *compiler {
 	return c
 }
 
+// withNames is c with names of text added to a pipeline's declared fields,
+// for expressions that see more than the record (an encodable rule's
+// message). Without declared fields any name is allowed already: c.
+func (c *compiler) withNames(names ...string) *compiler {
+	if c.envTypes == nil {
+		return c
+	}
+	env := make(map[string]any, len(c.envTypes)+len(names))
+	for k, v := range c.envTypes {
+		env[k] = v
+	}
+	for _, n := range names {
+		if _, declared := env[n]; !declared {
+			env[n] = ""
+		}
+	}
+	nc := *c
+	nc.envTypes = env
+	nc.opts = append([]expr.Option{expr.AllowUndefinedVariables(), expr.Env(env)}, c.fnOpts...)
+	return &nc
+}
+
 // compile compiles src. A plain field name (an identifier, or a name that
 // is not a valid identifier such as "Name[en]" written as-is) becomes a copy.
 func (c *compiler) compile(src string) (*program, error) {
@@ -105,7 +127,7 @@ func (c *compiler) compile(src string) (*program, error) {
 	p.native = nativeFor(src, c.overridden)
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
-	ast.Walk(&root, v)
+	v.walk(&root)
 	needs := fieldNeeds(root)
 	for _, name := range v.names {
 		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
@@ -150,12 +172,25 @@ type identVisitor struct {
 	// (let total = …; total * 2): not fields of the record.
 	letNames map[string]bool
 	dynamic  bool
+	// $env as a whole (keys($env), "x" in $env) reads every name: envs
+	// counts the $env identifiers, envConst those read as $env.<constant>
+	envs, envConst int
+}
+
+// walk visits the tree; an $env used other than as $env.<constant> makes
+// the expression dynamic (it needs every field).
+func (v *identVisitor) walk(root *ast.Node) {
+	ast.Walk(root, v)
+	if v.envs > v.envConst {
+		v.dynamic = true
+	}
 }
 
 func (v *identVisitor) Visit(n *ast.Node) {
 	switch t := (*n).(type) {
 	case *ast.IdentifierNode:
 		if t.Value == "$env" {
+			v.envs++
 			return
 		}
 		if !v.seen[t.Value] {
@@ -171,6 +206,7 @@ func (v *identVisitor) Visit(n *ast.Node) {
 	case *ast.MemberNode:
 		if id, ok := t.Node.(*ast.IdentifierNode); ok && id.Value == "$env" {
 			if s, ok := t.Property.(*ast.StringNode); ok {
+				v.envConst++
 				if !v.seen[s.Value] {
 					v.seen[s.Value] = true
 					v.names = append(v.names, s.Value)

@@ -349,13 +349,12 @@ func identName(n ast.Node) (string, bool) {
 }
 
 // coalesceFields is A ?? B for two field names (ShippingAddress ??
-// BillingAddress): the first that is not null. Both fields must exist, as
-// the VM's environment needs both. A scalar comes back as the VM gives it
-// (vmRoundTrip); a nested record or list comes back as it is, with its
-// fields in their order and at their positions (the VM would rebuild it
-// from a map: keys sorted, positions lost, so that a later error in
-// ShippingAddress could only name the order's line). The record is shared,
-// not copied: nested values are never changed in place (see Step).
+// BillingAddress): the first that is not null, as the VM gives it back
+// (vmRoundTrip: a nested record rebuilt with its keys sorted, a repeated
+// key once, numbers in the VM's form; positions kept). Both fields must
+// exist, as the VM's environment needs both. (Handing the record on as it
+// is would keep its order too, but then A ?? B would write other files
+// than A ?? B ?? C, which goes through the VM.)
 func coalesceFields(t *ast.BinaryNode) native {
 	a, ok1 := identName(t.Left)
 	b, ok2 := identName(t.Right)
@@ -371,10 +370,6 @@ func coalesceFields(t *ast.BinaryNode) native {
 		if f.Value.IsNull() {
 			f = fb
 		}
-		switch f.Value.Kind() {
-		case formats.KindRecord, formats.KindList:
-			return f.Value, f, true
-		}
 		v, ok := vmRoundTrip(f.Value)
 		return v, f, ok
 	}
@@ -383,7 +378,9 @@ func coalesceFields(t *ast.BinaryNode) native {
 // vmRoundTrip is fromExpr(toExpr(v)) without the maps and decimals in
 // between where it can: what a value looks like after the VM passed it
 // on. Nested records come back with their keys sorted (a repeated key
-// once, its last value) and no positions, as fromExpr makes them.
+// once, its last value), as fromExpr makes them — but each field keeps
+// its position, which the VM's maps lose: the values written are the
+// VM's, a later error in them can still name its line.
 func vmRoundTrip(v formats.Value) (formats.Value, bool) {
 	switch v.Kind() {
 	case formats.KindRecord:
@@ -405,7 +402,7 @@ func vmRoundTrip(v formats.Value) (formats.Value, bool) {
 			if !ok {
 				return formats.Null, false
 			}
-			out.Add(rec.Fields[i].Name, fv, formats.Pos{})
+			out.Add(rec.Fields[i].Name, fv, rec.Fields[i].Pos)
 		}
 		return formats.Nested(out), true
 	case formats.KindList:

@@ -350,10 +350,17 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 // output stage: it reads, runs the pipeline's steps (on top) and queues,
 // until the input ends, the stage stops the run (its stopState) or ctx is
 // cancelled (the error). The stage is finished either way.
-func (p *Pipeline) readAsync(ctx context.Context, pf *prefetcher, top *RunState, emits []Emit, stage *outStage, reading **formats.Record) (*stopState, error) {
+func (p *Pipeline) readAsync(ctx context.Context, pf *prefetcher, top *RunState, emits []Emit, stage *outStage, reading **formats.Record) (stop *stopState, err error) {
+	finished := false
+	defer func() {
+		if !finished { // a panic of a step: no goroutine is left waiting
+			stage.cancel()
+		}
+	}()
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
+				finished = true
 				stage.cancel()
 				return nil, err
 			}
@@ -376,6 +383,7 @@ func (p *Pipeline) readAsync(ctx context.Context, pf *prefetcher, top *RunState,
 		}
 	}
 	// the pipeline's steps hold nothing back (asyncSafeKinds): no flush
+	finished = true
 	return stage.close(), nil
 }
 

@@ -130,7 +130,11 @@ func newValidateStep(sc *stepContext) (Step, error) {
 				errs = append(errs, sc.errAt(append(at, "check"), err.Error()))
 			}
 		}
-		if r.msg, err = compileTextTemplate(rc.Message, sc.c); err != nil {
+		mc := sc.c
+		if rc.Encodable != "" {
+			mc = sc.c.withNames(encodableNames...) // the message's value, char, field
+		}
+		if r.msg, err = compileTextTemplate(rc.Message, mc); err != nil {
 			errs = append(errs, sc.errAt(append(at, "message"), err.Error()))
 		}
 		s.rules = append(s.rules, r)
@@ -185,12 +189,18 @@ func (r *validateRule) compileEncodable(sc *stepContext, at []string, rc ruleCon
 	return errs
 }
 
-// encodable checks r's fields for the rule; each problem is appended to vs.
-func (rule *validateRule) encodable(st *RunState, r *formats.Record, vs Violations) Violations {
+// encodableNames are what an encodable rule's message sees besides the
+// record: the field's text, the character and the field's name.
+var encodableNames = []string{"value", "char", "field"}
+
+// encodable checks r's fields for the rule; each problem is appended to
+// vs. An error of when: is reported as a check's error is: not when the
+// schema refused the record already (schemaFailed).
+func (rule *validateRule) encodable(st *RunState, r *formats.Record, vs Violations, schemaFailed bool) Violations {
 	if rule.when != nil {
 		ok, err := rule.when.holds(st, r)
 		if err != nil {
-			if de := formats.AsDataError(err); de != nil {
+			if de := formats.AsDataError(err); de != nil && !schemaFailed {
 				return append(vs, de)
 			}
 			return vs
@@ -266,7 +276,7 @@ func (s *validateStep) Apply(_ context.Context, st *RunState, r *formats.Record,
 	for i := range s.rules {
 		rule := &s.rules[i]
 		if rule.unencodable != nil {
-			vs = rule.encodable(st, r, vs)
+			vs = rule.encodable(st, r, vs, schemaFailed)
 			filled = false
 			continue
 		}

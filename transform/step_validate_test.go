@@ -737,3 +737,25 @@ outputs:
 		}
 	}
 }
+
+// In a pipeline that declares field types (a strict expression
+// environment) an encodable rule's message may still compute with value,
+// char and field.
+func TestValidateEncodableDeclaredTypes(t *testing.T) {
+	const p = `name: x
+input: {inbox: in, format: json}
+fields: {Id: int}
+steps:
+  - validate:
+      rules:
+        - encodable: windows-1252
+          fields: [Name]
+          message: '${Id}: ${upper(value)} / ${char} / ${lower(field)}'
+outputs:
+  - {outbox: out, name: x.jsonl, format: jsonl}
+`
+	_, _, err := runWithFiles(t, map[string]string{"p.yaml": p}, "o.json", []byte(`[{"Id": 7, "Name": "Łucja"}]`), RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), `7: ŁUCJA / Ł / name`) {
+		t.Errorf("err %v", err)
+	}
+}
