@@ -58,6 +58,9 @@ type compiler struct {
 	// none declared); fnOpts are the library's options (both part of opts).
 	envTypes map[string]any
 	fnOpts   []expr.Option
+	// vars are the project's vars (native shortcuts read text vars);
+	// set by Compile.
+	vars map[string]any
 }
 
 // fieldTypes are the types a pipeline may declare, with the Go value expr
@@ -124,7 +127,7 @@ func (c *compiler) compile(src string) (*program, error) {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
 	}
 	p.prog = prog
-	p.native = nativeFor(src, c.overridden)
+	p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
 	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
 	v.walk(&root)

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -28,26 +29,58 @@ type native func(r *formats.Record) (v formats.Value, src *formats.Field, ok boo
 //	trim(Field), upper(Field), lower(Field)
 //	Field == "x" ? "a" : "b"        (also !=, and any of the parts above)
 //
-// overridden names functions the library replaces (their meaning is not
-// expr's builtin then).
-func nativeFor(src string, overridden map[string]bool) native {
+// and, as parts of those or on their own, record and list literals
+// ({Pos: Pos, Sku: Sku}, [a, b], concat(a, b)), lookup("table", Key).Column,
+// vars.name, numbers, Field + 1 and conditions joined with && and ||.
+func nativeFor(src string, e *nativeEnv) native {
 	tree, err := parser.Parse(src)
 	if err != nil {
 		return nil
 	}
-	return nativeNode(tree.Node, overridden)
+	return e.node(tree.Node)
 }
 
-func nativeNode(n ast.Node, overridden map[string]bool) native {
+// nativeEnv is what native shortcuts may use besides the record.
+type nativeEnv struct {
+	// overridden names functions the library replaces (their meaning is
+	// not expr's builtin then).
+	overridden map[string]bool
+	// lookup is the pipeline's lookup() (nil: none); vars its vars.
+	lookup func(table string, keys ...string) (any, bool, error)
+	vars   map[string]any
+}
+
+// constant is a native giving v.
+func constant(v formats.Value) native {
+	return func(*formats.Record) (formats.Value, *formats.Field, bool) { return v, nil, true }
+}
+
+func (e *nativeEnv) node(n ast.Node) native {
 	switch t := n.(type) {
 	case *ast.StringNode:
-		v := formats.String(t.Value)
-		return func(*formats.Record) (formats.Value, *formats.Field, bool) { return v, nil, true }
+		return constant(formats.String(t.Value))
+	case *ast.IntegerNode:
+		return constant(formats.Number(strconv.Itoa(t.Value))) // the VM's int, written back
+	case *ast.BoolNode:
+		return constant(formats.Bool(t.Value))
+	case *ast.NilNode:
+		return constant(formats.Null)
+	case *ast.IdentifierNode:
+		if name, ok := identName(t); ok {
+			return fieldScalar(name)
+		}
+		return nil
+	case *ast.MapNode:
+		return e.mapLiteral(t)
+	case *ast.ArrayNode:
+		return e.listLiteral(t.Nodes)
 	case *ast.BuiltinNode:
-		if overridden[t.Name] {
+		if e.overridden[t.Name] {
 			return nil
 		}
 		switch {
+		case t.Name == "concat" && len(t.Arguments) > 0:
+			return e.concat(t.Arguments)
 		case t.Name == "replace" && len(t.Arguments) == 3:
 			field, ok1 := identName(t.Arguments[0])
 			old, ok2 := t.Arguments[1].(*ast.StringNode)
@@ -65,8 +98,17 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 			return textFunc(field, f)
 		}
 	case *ast.MemberNode:
+		if v := e.varsChain(t); v != nil {
+			return v
+		}
+		if v := e.lookupColumn(t); v != nil {
+			return v
+		}
 		return memberChain(t)
 	case *ast.BinaryNode:
+		if t.Operator == "+" || t.Operator == "-" {
+			return e.addInt(t)
+		}
 		// A.b.c ?? "text": the chain's text, or the text where it is null
 		if t.Operator != "??" {
 			return nil
@@ -95,59 +137,26 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 	case *ast.CallNode:
 		return fmtDENative(t)
 	case *ast.ConditionalNode:
-		cond, ok := t.Cond.(*ast.BinaryNode)
-		if !ok || (cond.Operator != "==" && cond.Operator != "!=") {
-			return nil
-		}
-		// Field == "text" compares text; Field == 10 compares a number
-		// (as a decimal, as the library's == does)
-		lit, isText := cond.Right.(*ast.StringNode)
-		num, isNum := cond.Right.(*ast.IntegerNode)
-		if !isText && !isNum {
-			return nil
-		}
-		var numVal decimal.Decimal
-		if isNum {
-			numVal = decimal.NewFromInt(int64(num.Value))
-		}
-		var left native
-		if name, ok := identName(cond.Left); ok {
-			left = fieldScalar(name)
-		} else if m, ok := cond.Left.(*ast.MemberNode); ok {
-			left = memberChain(m)
-		}
-		yes, no := nativeNode(t.Exp1, overridden), nativeNode(t.Exp2, overridden)
-		if left == nil || yes == nil || no == nil {
+		cond := e.cond(t.Cond)
+		yes, no := e.node(t.Exp1), e.node(t.Exp2)
+		if cond == nil || yes == nil || no == nil {
 			return nil
 		}
 		// the VM needs every field the expression names, whichever branch
 		// it takes: a missing one is its error, not the shortcut's answer
 		roots := rootNames(t)
-		want := cond.Operator == "=="
 		return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
 			for _, name := range roots {
 				if r.Field(name) == nil {
 					return formats.Null, nil, false
 				}
 			}
-			c, f, ok := left(r)
-			var equal bool
-			switch {
-			case !ok:
-				return formats.Null, nil, false
-			case isText && c.Kind() == formats.KindString:
-				equal = c.Text() == lit.Value
-			case isNum && c.Kind() == formats.KindNumber:
-				d, err := decimal.NewFromString(c.Text())
-				if err != nil {
-					return formats.Null, nil, false
-				}
-				equal = d.Equal(numVal)
-			default:
+			c, f, ok := cond(r)
+			if !ok {
 				return formats.Null, nil, false
 			}
 			pick := no
-			if equal == want {
+			if c {
 				pick = yes
 			}
 			v, src, ok := pick(r)
@@ -158,6 +167,288 @@ func nativeNode(n ast.Node, overridden map[string]bool) native {
 		}
 	}
 	return nil
+}
+
+// condition is a native condition: its truth, the field it read (for a
+// position; nil if none or several) and ok=false when the VM must decide.
+type condition func(r *formats.Record) (bool, *formats.Field, bool)
+
+// cond compiles a condition: A == B and A != B between a text and a text,
+// or a number and a number (compared as decimals, as the library's == does),
+// where each side is a field, a member chain or a constant; && and || of
+// conditions (the right side only when needed, as in the VM); !condition.
+func (e *nativeEnv) cond(n ast.Node) condition {
+	switch t := n.(type) {
+	case *ast.UnaryNode:
+		if t.Operator != "!" && t.Operator != "not" {
+			return nil
+		}
+		c := e.cond(t.Node)
+		if c == nil {
+			return nil
+		}
+		return func(r *formats.Record) (bool, *formats.Field, bool) {
+			v, f, ok := c(r)
+			return !v, f, ok
+		}
+	case *ast.BinaryNode:
+		switch t.Operator {
+		case "&&", "and", "||", "or":
+			a, b := e.cond(t.Left), e.cond(t.Right)
+			if a == nil || b == nil {
+				return nil
+			}
+			and := t.Operator == "&&" || t.Operator == "and"
+			return func(r *formats.Record) (bool, *formats.Field, bool) {
+				x, _, ok := a(r)
+				if !ok {
+					return false, nil, false
+				}
+				if x != and { // false && …, true || …
+					return x, nil, true
+				}
+				y, _, ok := b(r)
+				return y, nil, ok
+			}
+		case "==", "!=":
+			a, b := e.operand(t.Left), e.operand(t.Right)
+			if a == nil || b == nil {
+				return nil
+			}
+			want := t.Operator == "=="
+			return func(r *formats.Record) (bool, *formats.Field, bool) {
+				x, fx, ok1 := a(r)
+				y, fy, ok2 := b(r)
+				if !ok1 || !ok2 {
+					return false, nil, false
+				}
+				f := fx
+				if f == nil {
+					f = fy
+				} else if fy != nil {
+					f = nil // two fields: no one position
+				}
+				switch {
+				case x.Kind() == formats.KindString && y.Kind() == formats.KindString:
+					return (x.Text() == y.Text()) == want, f, true
+				case x.Kind() == formats.KindNumber && y.Kind() == formats.KindNumber:
+					dx, err1 := decimal.NewFromString(x.Text())
+					dy, err2 := decimal.NewFromString(y.Text())
+					if err1 != nil || err2 != nil {
+						return false, nil, false
+					}
+					return dx.Equal(dy) == want, f, true
+				}
+				return false, nil, false
+			}
+		}
+	}
+	return nil
+}
+
+// operand is a side of a comparison or a lookup key: a field, a member
+// chain (text, null, true/false or a number in the VM's form), a text var
+// or a text or whole number constant.
+func (e *nativeEnv) operand(n ast.Node) native {
+	switch t := n.(type) {
+	case *ast.StringNode, *ast.IntegerNode:
+		return e.node(t)
+	case *ast.MemberNode:
+		if v := e.varsChain(t); v != nil {
+			return v
+		}
+		return memberChain(t)
+	}
+	if name, ok := identName(n); ok {
+		return fieldScalar(name)
+	}
+	return nil
+}
+
+// mapLiteral is {key: value, …} with constant, distinct keys: a nested
+// record with the keys in order, as fromExpr makes it from the VM's map.
+func (e *nativeEnv) mapLiteral(t *ast.MapNode) native {
+	last := map[string]native{} // key → its value
+	for _, p := range t.Pairs {
+		pair, ok := p.(*ast.PairNode)
+		if !ok {
+			return nil
+		}
+		key, ok := pair.Key.(*ast.StringNode)
+		if !ok {
+			return nil
+		}
+		v := e.node(pair.Value)
+		if _, repeated := last[key.Value]; v == nil || repeated {
+			return nil // a repeated key: left to the VM
+		}
+		last[key.Value] = v
+	}
+	keys := make([]string, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	vals := make([]native, len(keys))
+	for i, k := range keys {
+		vals[i] = last[k]
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		out := formats.NewRecord(len(keys))
+		for i, k := range keys {
+			v, _, ok := vals[i](r)
+			if !ok {
+				return formats.Null, nil, false
+			}
+			out.Add(k, v, formats.Pos{})
+		}
+		return formats.Nested(out), nil, true
+	}
+}
+
+// listLiteral is [a, b, …].
+func (e *nativeEnv) listLiteral(nodes []ast.Node) native {
+	elems := make([]native, len(nodes))
+	for i, n := range nodes {
+		if elems[i] = e.node(n); elems[i] == nil {
+			return nil
+		}
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		l := make([]formats.Value, len(elems))
+		for i, el := range elems {
+			v, _, ok := el(r)
+			if !ok {
+				return formats.Null, nil, false
+			}
+			l[i] = v
+		}
+		return formats.List(l), nil, true
+	}
+}
+
+// concat is expr's concat(list, list, …); a part that is not a list goes
+// to the VM (its error).
+func (e *nativeEnv) concat(args []ast.Node) native {
+	parts := make([]native, len(args))
+	for i, n := range args {
+		if parts[i] = e.node(n); parts[i] == nil {
+			return nil
+		}
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		var l []formats.Value
+		for _, part := range parts {
+			v, _, ok := part(r)
+			if !ok || v.Kind() != formats.KindList {
+				return formats.Null, nil, false
+			}
+			l = append(l, v.List()...)
+		}
+		if l == nil {
+			l = []formats.Value{}
+		}
+		return formats.List(l), nil, true
+	}
+}
+
+// varsChain is vars.name for a var that is text.
+func (e *nativeEnv) varsChain(t *ast.MemberNode) native {
+	id, ok := t.Node.(*ast.IdentifierNode)
+	if !ok || id.Value != envVars || t.Optional || t.Method {
+		return nil
+	}
+	key, ok := t.Property.(*ast.StringNode)
+	if !ok {
+		return nil
+	}
+	s, ok := e.vars[key.Value].(string)
+	if !ok {
+		return nil
+	}
+	return constant(formats.String(s))
+}
+
+// lookupColumn is lookup("table", Key, …).Column with text keys: the row's
+// text in that column, null for a column the table lacks. A key that is
+// not text, a missing row or a failing table go to the VM (its error).
+func (e *nativeEnv) lookupColumn(t *ast.MemberNode) native {
+	call, ok := t.Node.(*ast.CallNode)
+	if !ok || e.lookup == nil || t.Optional || t.Method {
+		return nil
+	}
+	fn, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || fn.Value != "lookup" || len(call.Arguments) < 2 {
+		return nil
+	}
+	table, ok1 := call.Arguments[0].(*ast.StringNode)
+	col, ok2 := t.Property.(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	keys := make([]native, len(call.Arguments)-1)
+	for i, n := range call.Arguments[1:] {
+		if keys[i] = e.operand(n); keys[i] == nil {
+			return nil
+		}
+	}
+	lookup := e.lookup
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		ks := make([]string, len(keys))
+		for i, k := range keys {
+			v, _, ok := k(r)
+			if !ok || v.Kind() != formats.KindString {
+				return formats.Null, nil, false
+			}
+			ks[i] = v.Text()
+		}
+		row, found, err := lookup(table.Value, ks...)
+		if err != nil || !found {
+			return formats.Null, nil, false
+		}
+		m, ok := row.(map[string]any)
+		if !ok {
+			return formats.Null, nil, false
+		}
+		switch x := m[col.Value].(type) {
+		case nil:
+			return formats.Null, nil, true
+		case string:
+			return formats.String(x), nil, true
+		}
+		return formats.Null, nil, false
+	}
+}
+
+// addInt is X + n and X - n for a number X (field or member chain) and a
+// whole number n: the library's decimal sum, written as the VM writes it.
+func (e *nativeEnv) addInt(t *ast.BinaryNode) native {
+	n, ok := t.Right.(*ast.IntegerNode)
+	if !ok {
+		return nil
+	}
+	x := e.operand(t.Left)
+	if x == nil {
+		return nil
+	}
+	if _, isConst := t.Left.(*ast.IntegerNode); isConst {
+		return nil // int + int stays an int in the VM
+	}
+	d := decimal.NewFromInt(int64(n.Value))
+	if t.Operator == "-" {
+		d = d.Neg()
+	}
+	return func(r *formats.Record) (formats.Value, *formats.Field, bool) {
+		v, src, ok := x(r)
+		if !ok || v.Kind() != formats.KindNumber {
+			return formats.Null, nil, false
+		}
+		a, err := decimal.NewFromString(v.Text())
+		if err != nil {
+			return formats.Null, nil, false
+		}
+		return formats.Number(decimalText(a.Add(d))), src, true
+	}
 }
 
 // rootNames are the field names an expression tree reads (identifiers

@@ -39,6 +39,13 @@ func TestNativeSameAsVM(t *testing.T) {
 		{`Id == 7 ? "ja" : "nein"`, true}, {`Id != 8 ? A.City : "-"`, true}, {`A.City == "Köln" ? fmtDE(A.b.d, 1) : "x"`, true},
 		{`item.Qty == 2 ? "zwei" : "nicht zwei"`, true}, {`Aktiv == 1 ? "a" : "b"`, false},
 		{`Id == 8 ? "x" : trim(Nope)`, false},
+		{`{Pos: Id, Name: A.City, Zahl: 3, X: nil, B: true, Leer: ""}`, true}, {`[Id, A.City, "x", 2]`, true},
+		{`concat([Id], Id == 7 ? [A.City] : [])`, true}, {`concat([Id], Id == 8 ? [A.City] : [])`, true},
+		{`{a: Id + 1, b: item.Qty - 1, c: A.b.d + 2}`, true}, {`{a: A.e2 + 1}`, false},
+		{`Id == 7 && A.City == "Köln" ? "ja" : "nein"`, true}, {`Id == 8 || A.City != "Köln" ? "ja" : "nein"`, true},
+		{`!(Id == 7) ? 1 : 2`, true}, {`Id == item.Qty ? "gleich" : A.City`, true}, {`S == A.City ? 1 : 0`, true},
+		{`{a: A.b}`, false}, {`concat([Id], A.City)`, false},  {`Id == 7 ? {x: 1} : {y: Nope}`, false},
+		{`Id == S ? 1 : 0`, false}, {`concat([1], [2])`, true},
 		{`A ?? item`, true}, {`OrderNumber ?? A`, true}, {`OrderNumber ?? Id`, true}, {`OrderNumber ?? Nope`, false}, {`Nope ?? A`, false},
 		{`replace(S, "t", "T")`, true}, {`Aktiv == "1" ? "true" : "false"`, true}, {`B ?? "x"`, true},
 	}
@@ -141,6 +148,63 @@ func TestNativeNotForDeclaredTypes(t *testing.T) {
 		}
 		if p.native != nil {
 			t.Errorf("%s: a native shortcut for a declared decimal", src)
+		}
+	}
+}
+
+// lookup("table", Key).Column and vars.name in native shortcuts give what
+// the VM gives: the row's text, null for a column the table lacks; a
+// missing row, a key that is not text, or a var that is not text go to
+// the VM.
+func TestNativeLookupAndVars(t *testing.T) {
+	rows := map[string]map[string]any{"000815": {"Sku": "000815", "Bezeichnung": "Becher"}}
+	fns := &Functions{Lookup: func(table string, keys ...string) (any, bool, error) {
+		if table != "artikel" {
+			return nil, false, fmt.Errorf("there is no lookup table %q", table)
+		}
+		r, ok := rows[keys[0]]
+		return r, ok, nil
+	}}
+	c := newCompiler(fns, nil)
+	c.vars = map[string]any{"versand": "VERSAND", "zahl": 5}
+	rec := formats.NewRecord(3)
+	rec.Add("Sku", formats.String("000815"), formats.Pos{})
+	rec.Add("Fremd", formats.String("999"), formats.Pos{})
+	rec.Add("Nr", formats.Number("815"), formats.Pos{})
+	ev := newEvaluator(env{envVars: c.vars})
+	for _, tc := range []struct {
+		src    string
+		native bool
+	}{
+		{`lookup("artikel", Sku).Bezeichnung`, true}, {`lookup("artikel", Sku).Gewicht`, true},
+		{`{Sku: vars.versand, Text: lookup("artikel", Sku).Bezeichnung}`, true},
+		{`lookup("artikel", Fremd).Bezeichnung`, false}, {`lookup("artikel", Nr).Bezeichnung`, false},
+		{`lookup("nichts", Sku).Bezeichnung`, false}, {`lookup("artikel", vars.versand).Bezeichnung`, false},
+		{`vars.versand == "VERSAND" ? lookup("artikel", Sku).Bezeichnung : ""`, true}, {`vars.zahl`, false}, {`vars.fehlt`, false},
+	} {
+		p, err := c.compile(tc.src)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if p.native == nil {
+			if tc.native {
+				t.Errorf("%s: no native shortcut", tc.src)
+			}
+			continue
+		}
+		nv, _, ok := p.native(rec)
+		if ok != tc.native {
+			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
+		}
+		vm := *p
+		vm.native = nil
+		x, verr := vm.eval(rec, ev)
+		var want formats.Value
+		if verr == nil {
+			want, verr = fromExpr(x)
+		}
+		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
+			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, verr)
 		}
 	}
 }

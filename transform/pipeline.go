@@ -269,6 +269,7 @@ func Compile(pc *PipelineConfig, proj *Project, fns *Functions) (*Pipeline, erro
 	}
 	p.fns = fns
 	c := newCompiler(fns, pc.Fields)
+	c.vars = p.vars
 	next := 0 // step indexes are unique across the pipeline and its outputs
 	steps, end, room, serrs := compileSteps(pc, pc.Steps, nil, "", c, proj, tables, &next, ownReported)
 	p.stepsEnd, p.inputRoom = end, room
