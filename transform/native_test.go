@@ -44,7 +44,7 @@ func TestNativeSameAsVM(t *testing.T) {
 		{`{a: Id + 1, b: item.Qty - 1, c: A.b.d + 2}`, true}, {`{a: A.e2 + 1}`, false},
 		{`Id == 7 && A.City == "Köln" ? "ja" : "nein"`, true}, {`Id == 8 || A.City != "Köln" ? "ja" : "nein"`, true},
 		{`!(Id == 7) ? 1 : 2`, true}, {`Id == item.Qty ? "gleich" : A.City`, true}, {`S == A.City ? 1 : 0`, true},
-		{`{a: A.b}`, false}, {`concat([Id], A.City)`, false},  {`Id == 7 ? {x: 1} : {y: Nope}`, false},
+		{`{a: A.b}`, false}, {`concat([Id], A.City)`, false}, {`Id == 7 ? {x: 1} : {y: Nope}`, false},
 		{`Id == S ? 1 : 0`, false}, {`concat([1], [2])`, true},
 		{`A ?? item`, true}, {`OrderNumber ?? A`, true}, {`OrderNumber ?? Id`, true}, {`OrderNumber ?? Nope`, false}, {`Nope ?? A`, false},
 		{`replace(S, "t", "T")`, true}, {`Aktiv == "1" ? "true" : "false"`, true}, {`B ?? "x"`, true},
