@@ -114,16 +114,22 @@ func (p *program) holds(st *RunState, r *formats.Record) (bool, error) {
 	return false, fieldError(st, r, "", p, err)
 }
 
-// truth reads a filter or condition result.
+// truth reads a filter or condition result: true or false from the VM, or
+// a Value from a native shortcut. Anything else is named in the same words
+// whichever gave it (a VM result as the Value it would be written as).
 func truth(x any) (bool, error) {
-	switch t := x.(type) {
-	case bool:
-		return t, nil
-	case formats.Value:
-		if b, ok := t.Bool(); ok {
-			return b, nil
-		}
-		return false, fmt.Errorf("the condition gave the %s %s, not true or false", t.Kind(), formats.Quote(t.Text()))
+	if b, ok := x.(bool); ok {
+		return b, nil
 	}
-	return false, fmt.Errorf("the condition gave %v (%T), not true or false", x, x)
+	v, ok := x.(formats.Value)
+	if !ok {
+		var err error
+		if v, err = fromExpr(x); err != nil {
+			return false, fmt.Errorf("the condition gave %v (%T), not true or false", x, x)
+		}
+	}
+	if b, ok := v.Bool(); ok {
+		return b, nil
+	}
+	return false, fmt.Errorf("the condition gave the %s %s, not true or false", v.Kind(), formats.Quote(v.Text()))
 }

@@ -208,3 +208,30 @@ func TestNativeLookupAndVars(t *testing.T) {
 		}
 	}
 }
+
+// A condition (filter keep:, output when:) that gives something other than
+// true or false is reported in the same words whether a native shortcut or
+// the VM computed it.
+func TestConditionNotBoolSameWords(t *testing.T) {
+	c := newCompiler(testFunctions(), nil)
+	c.vars = map[string]any{"t": "true"}
+	rec := formats.NewRecord(1)
+	rec.Add("Id", formats.Number("7"), formats.Pos{})
+	ev := newEvaluator(env{envVars: c.vars})
+	for _, src := range []string{`vars.t`, `nil`, `1`, `Id + 1`, `{a: 1}`, `[true]`, `Id == 7 ? "ja" : "nein"`} {
+		p, err := c.compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.native == nil {
+			t.Fatalf("%s: no native shortcut", src)
+		}
+		_, nerr := p.holds(&RunState{ev: ev}, rec)
+		vm := *p
+		vm.native = nil
+		_, verr := vm.holds(&RunState{ev: ev}, rec)
+		if nerr == nil || verr == nil || nerr.Error() != verr.Error() {
+			t.Errorf("%s:\nnative %v\nVM     %v", src, nerr, verr)
+		}
+	}
+}
