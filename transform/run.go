@@ -272,48 +272,24 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 			}
 			return nil
 		})
-		stop, err := p.readAsync(ctx, pf, top, emits, stage, &reading)
-		st.mergeFrom(top, stop)
+		stopped, err := p.readAsync(ctx, pf, top, emits, stage, &reading)
+		st.mergeFrom(top, stopped)
+		if err != nil {
+			return st.Stats, err
+		}
+		if stopped != nil {
+			return st.Stats, fileError(src.Path, errs, stopped.err)
+		}
+	} else {
+		stop, err := p.readSync(ctx, pf, st, emits, recordFailed)
 		if err != nil {
 			return st.Stats, err
 		}
 		if stop != nil {
-			return st.Stats, fileError(src.Path, errs, stop.err)
-		}
-	}
-	recycle := p.recyclesInput()
-	for n := 0; stage == nil; n++ {
-		if n&255 == 0 {
-			if err := ctx.Err(); err != nil {
-				return st.Stats, err
-			}
-		}
-		rec, err := pf.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if stop := recordFailed(nil, err); stop != nil {
-				return st.Stats, fileError(src.Path, errs, stop)
-			}
-			continue
-		}
-		st.Stats.In++
-		if err := emits[0](rec); err != nil {
-			if stop := recordFailed(rec, err); stop != nil {
-				return st.Stats, fileError(src.Path, errs, stop)
-			}
-		} else if recycle {
-			pf.release(rec)
-		}
-	}
-	// Held-back records come out of the pipeline's steps first, then out
-	// of each output's own steps.
-	if stage == nil {
-		if stop := flush(ctx, st, p.steps, emits, recordFailed); stop != nil {
 			return st.Stats, fileError(src.Path, errs, stop)
 		}
 	}
+	// Held-back records come out of each output's own steps.
 	for i, o := range p.outputs {
 		if stop := flush(ctx, st, o.steps, outEmits[i], recordFailed); stop != nil {
 			return st.Stats, fileError(src.Path, errs, stop)
@@ -346,6 +322,41 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 	return st.Stats, nil
 }
 
+// readSync is the read loop of a run on one goroutine: it reads, runs
+// the pipeline's steps and the outputs, and flushes the steps that hold
+// records back, until the input ends, recordFailed stops the run (stop)
+// or ctx is cancelled (err).
+func (p *Pipeline) readSync(ctx context.Context, pf *prefetcher, st *RunState, emits []Emit, recordFailed func(*formats.Record, error) error) (stop, err error) {
+	recycle := p.recyclesInput()
+	for n := 0; ; n++ {
+		if n&255 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		rec, err := pf.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if stop := recordFailed(nil, err); stop != nil {
+				return stop, nil
+			}
+			continue
+		}
+		st.Stats.In++
+		if err := emits[0](rec); err != nil {
+			if stop := recordFailed(rec, err); stop != nil {
+				return stop, nil
+			}
+		} else if recycle {
+			pf.release(rec)
+		}
+	}
+	// Held-back records come out of the pipeline's steps first.
+	return flush(ctx, st, p.steps, emits, recordFailed), nil
+}
+
 // readAsync is the read loop of a run whose outputs' work runs on the
 // output stage: it reads, runs the pipeline's steps (on top) and queues,
 // until the input ends, the stage stops the run (its stopState) or ctx is
@@ -353,15 +364,13 @@ func (p *Pipeline) Run(ctx context.Context, in formats.Reader, src Source, sink 
 func (p *Pipeline) readAsync(ctx context.Context, pf *prefetcher, top *RunState, emits []Emit, stage *outStage, reading **formats.Record) (stop *stopState, err error) {
 	finished := false
 	defer func() {
-		if !finished { // a panic of a step: no goroutine is left waiting
+		if !finished { // cancelled, or a panic of a step: no goroutine is left waiting
 			stage.cancel()
 		}
 	}()
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
-				finished = true
-				stage.cancel()
 				return nil, err
 			}
 			if stage.stopped() != nil {
