@@ -149,23 +149,28 @@ type rowMap struct {
 	m   map[string]any
 }
 
-// rowMap returns the map of row, made once while it stays in the cache.
+// rowMap returns the map of row, made once while it stays in the cache
+// (a table not made by read has none: a new map each time).
 func (d *tableData) rowMap(row int) map[string]any {
-	var slot *atomic.Pointer[rowMap]
-	if d.rowMaps != nil {
-		slot = &d.rowMaps[row%rowMapSlots]
-	} else {
-		slot = new(atomic.Pointer[rowMap]) // a table not made by read: no cache
+	if d.rowMaps == nil {
+		return d.newRowMap(row)
 	}
+	slot := &d.rowMaps[row%rowMapSlots]
 	if c := slot.Load(); c != nil && c.row == row {
 		return c.m
 	}
+	m := d.newRowMap(row)
+	slot.Store(&rowMap{row: row, m: m})
+	return m
+}
+
+// newRowMap makes the map of row: column → text.
+func (d *tableData) newRowMap(row int) map[string]any {
 	n := len(d.cols)
 	m := make(map[string]any, n)
 	for i, c := range d.cols {
 		m[c] = d.cells[row*n+i].Text()
 	}
-	slot.Store(&rowMap{row: row, m: m})
 	return m
 }
 
