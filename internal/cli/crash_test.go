@@ -205,13 +205,6 @@ func makeCrashProject(t *testing.T, dir string) crashInputs {
 	return in
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // copyCrashProject copies the template into dst (modification times are
 // not kept, which does not matter: the files are settled by the time ferry
 // looks twice).
