@@ -15,9 +15,11 @@ import (
 
 func init() {
 	// No allocation sampling: nothing in ferry reads a heap profile, and
-	// the sampler's records (1.6 MB after a minute of a large order file)
-	// count against the soft memory limit (cli.TuneGC), i.e. against the heap
-	// the collector may use.
+	// the sampler's records count against the soft memory limit
+	// (cli.TuneGC), i.e. against the heap the collector may use. Measured
+	// (convert, Bestellimport, 100,000 orders): MemStats.BuckHashSys was
+	// 1.45 MB with and without sampling; its table is mostly allocated
+	// during the packages' initialisation, before this line runs.
 	runtime.MemProfileRate = 0
 }
 
