@@ -6,21 +6,11 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/ferry-sync/ferry/internal/cli"
 )
-
-func init() {
-	// No allocation sampling: nothing in ferry reads a heap profile, and
-	// the sampler's records (1.6 MB four seconds into a 100,000-order file,
-	// runtime/metrics /memory/classes/profiling/buckets) count against the
-	// soft memory limit (cli.TuneGC), i.e. against the heap the collector
-	// may use.
-	runtime.MemProfileRate = 0
-}
 
 func main() { os.Exit(run()) }
 

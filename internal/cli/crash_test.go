@@ -130,6 +130,35 @@ type crashInputs struct {
 	good, bad map[string][]byte
 }
 
+// all returns the good and the bad inputs in one map.
+func (in crashInputs) all() map[string][]byte {
+	m := make(map[string][]byte, len(in.good)+len(in.bad))
+	for name, b := range in.good {
+		m[name] = b
+	}
+	for name, b := range in.bad {
+		m[name] = b
+	}
+	return m
+}
+
+// crashTemplate builds the crash project in a temp folder and runs one
+// uninterrupted ferry run over every input in a copy of it: the template,
+// its inputs and the clean run's result, which every test of a killed or
+// shared project compares with.
+func crashTemplate(t *testing.T) (tmpl string, in crashInputs, want crashResult) {
+	t.Helper()
+	tmpl = t.TempDir()
+	in = makeCrashProject(t, tmpl)
+	clean := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "clean"))
+	if code, out := runFerry(t, clean); code != ExitFailed {
+		t.Fatalf("clean run: exit %d, want %d (two bad files)\n%s", code, ExitFailed, out)
+	}
+	want = crashSnapshot(t, clean)
+	checkCrashFinal(t, clean, in, want)
+	return tmpl, in, want
+}
+
 // makeCrashProject builds the template project in dir: the example with a
 // short settle time, crashGood variants of artikel.csv and the bad files.
 func makeCrashProject(t *testing.T, dir string) crashInputs {
@@ -174,13 +203,6 @@ func makeCrashProject(t *testing.T, dir string) crashInputs {
 		writeFile(t, filepath.Join(inbox, name), b)
 	}
 	return in
-}
-
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // copyCrashProject copies the template into dst (modification times are
@@ -381,18 +403,12 @@ func checkCrashFinal(t *testing.T, dir string, in crashInputs, want crashResult)
 			t.Errorf("archive: %s is there %d times, want once", name, archived[name])
 		}
 	}
+	checkJournalFinished(t, dir)
 	j, err := journal.Open(filepath.Join(dir, "state", "journal.db"), journal.Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	un, err := j.Unfinished(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range un {
-		t.Errorf("journal: entry %d (%s) is unfinished: %s", e.ID, filepath.Base(e.Original), e.State)
-	}
 	// Every good input is done once, with the archive path it has; every
 	// bad one failed once, with its error-folder path (a kill between a
 	// move and its journal step once left these empty or "released").

@@ -12,6 +12,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -51,25 +52,11 @@ func TestCrashWatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0x3a7c4))
 	start := time.Now()
 
-	tmpl := t.TempDir()
-	inputs := makeCrashProject(t, tmpl)
-	// The expected outcome: one uninterrupted ferry run over every input.
-	clean := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "clean"))
-	if code, out := runFerry(t, clean); code != ExitFailed {
-		t.Fatalf("clean run: exit %d, want %d (two bad files)\n%s", code, ExitFailed, out)
-	}
-	want := crashSnapshot(t, clean)
-	checkCrashFinal(t, clean, inputs, want)
+	tmpl, inputs, want := crashTemplate(t)
 
 	// The watch template: the inputs wait outside the inbox.
 	inbox := filepath.Join(tmpl, filepath.FromSlash(crashInbox))
-	all := map[string][]byte{}
-	for name, b := range inputs.good {
-		all[name] = b
-	}
-	for name, b := range inputs.bad {
-		all[name] = b
-	}
+	all := inputs.all()
 	names := sortedKeys(all)
 	for _, name := range names {
 		if err := os.Remove(filepath.Join(inbox, name)); err != nil {
@@ -262,43 +249,73 @@ func dropFiles(t *testing.T, dir string, names []string, data map[string][]byte)
 // and the work folder and is in the archive or the error folder.
 func waitWatchDone(t *testing.T, dir string, in crashInputs, w *watchProc) {
 	t.Helper()
+	waitThrough(t, in, filepath.Join(dir, filepath.FromSlash(crashInbox)), []string{dir}, w)
+}
+
+// waitThrough polls (deadline 20 s) until every input has left inbox and
+// the work folders of the projects in dirs and is in one of their archives
+// or error folders; none of ws may end meanwhile.
+func waitThrough(t *testing.T, in crashInputs, inbox string, dirs []string, ws ...*watchProc) {
+	t.Helper()
+	logs := func() string {
+		var b strings.Builder
+		for i, w := range ws {
+			fmt.Fprintf(&b, "--- ferry watch %d:\n%s", i+1, w.out)
+		}
+		return b.String()
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		state, done := watchProgress(dir, in)
+		state, done := watchProgress(in, inbox, dirs)
 		if done {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ferry watch did not finish the inputs in time: %s\n%s", state, w.out)
+			t.Fatalf("ferry watch did not finish the inputs in time: %s\n%s", state, logs())
 		}
-		select {
-		case err := <-w.done:
-			w.done <- err
-			t.Fatalf("ferry watch ended by itself: %v\n%s", err, w.out)
-		case <-tick.C:
+		for _, w := range ws {
+			select {
+			case err := <-w.done:
+				w.done <- err
+				t.Fatalf("ferry watch ended by itself: %v\n%s", err, logs())
+			default:
+			}
 		}
+		<-tick.C
 	}
 }
 
 // watchProgress describes where the inputs are and reports whether all
-// of them are through.
-func watchProgress(dir string, in crashInputs) (string, bool) {
+// of them are through: counted by name only (files come and go while
+// ferry works), temp files and error reports left out.
+func watchProgress(in crashInputs, inbox string, dirs []string) (string, bool) {
 	count := func(rel string) int {
-		files, err := readTree(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return -1
-		}
 		n := 0
-		for name := range files {
-			if !strings.HasPrefix(filepath.Base(name), ".") && !strings.HasSuffix(name, ".error.txt") {
-				n++
-			}
+		for _, dir := range dirs {
+			n += countFiles(filepath.Join(dir, filepath.FromSlash(rel)), ".error.txt")
 		}
 		return n
 	}
-	inbox, work, archive, errs := count(crashInbox), count(".ferry/work"), count("archive"), count("error")
-	state := fmt.Sprintf("inbox %d, work %d, archive %d of %d, error folder %d of %d", inbox, work, archive, len(in.good), errs, len(in.bad))
-	return state, inbox == 0 && work == 0 && archive >= len(in.good) && errs >= len(in.bad)
+	inboxN, work, archive, errs := countFiles(inbox, ".error.txt"), count(".ferry/work"), count("archive"), count("error")
+	state := fmt.Sprintf("inbox %d, work %d, archive %d of %d, error folder %d of %d", inboxN, work, archive, len(in.good), errs, len(in.bad))
+	return state, inboxN == 0 && work == 0 && archive >= len(in.good) && errs >= len(in.bad)
+}
+
+// countFiles counts the files below root (none when it does not exist),
+// leaving out temp files (.*) and names ending in skip (when not "");
+// files that vanish while it looks are not counted.
+func countFiles(root, skip string) int {
+	n := 0
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") && (skip == "" || !strings.HasSuffix(d.Name(), skip)) {
+			n++
+		}
+		return nil
+	})
+	return n
 }

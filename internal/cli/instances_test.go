@@ -5,7 +5,6 @@ package cli
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,21 +22,8 @@ import (
 // to an uninterrupted single run's, and neither journal has an unfinished
 // entry.
 func TestTwoConfigurationsShareInbox(t *testing.T) {
-	tmpl := t.TempDir()
-	inputs := makeCrashProject(t, tmpl)
-	clean := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "clean"))
-	if code, out := runFerry(t, clean); code != ExitFailed {
-		t.Fatalf("clean run: exit %d\n%s", code, out)
-	}
-	want := crashSnapshot(t, clean)
-
-	all := map[string][]byte{}
-	for name, b := range inputs.good {
-		all[name] = b
-	}
-	for name, b := range inputs.bad {
-		all[name] = b
-	}
+	tmpl, inputs, want := crashTemplate(t)
+	all := inputs.all()
 	names := sortedKeys(all)
 	root := t.TempDir()
 	a := copyCrashProject(t, tmpl, filepath.Join(root, "a"))
@@ -70,24 +56,8 @@ func TestTwoConfigurationsShareInbox(t *testing.T) {
 		dropFiles(t, a, names[i:min(i+8, len(names))], all)
 	}
 
-	// Poll until every input is through one of the two.
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		// Counted by name only: files come and go while both run.
-		inbox := countFiles(shared, "")
-		work := countFiles(filepath.Join(a, ".ferry", "work"), "") + countFiles(filepath.Join(b, ".ferry", "work"), "")
-		archived := countFiles(filepath.Join(a, "archive"), "") + countFiles(filepath.Join(b, "archive"), "")
-		failed := countFiles(filepath.Join(a, "error"), ".error.txt") + countFiles(filepath.Join(b, "error"), ".error.txt")
-		if inbox == 0 && work == 0 && archived >= len(inputs.good) && failed >= len(inputs.bad) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not through in time: inbox %d, work %d, archived %d, failed %d\n--- a:\n%s--- b:\n%s", inbox, work, archived, failed, wa.out, wb.out)
-		}
-		<-tick.C
-	}
+	// Every input through one of the two.
+	waitThrough(t, inputs, shared, []string{a, b}, wa, wb)
 	wa.term(t)
 	wb.term(t)
 
@@ -152,13 +122,7 @@ func TestTwoConfigurationsShareInbox(t *testing.T) {
 // naming the reason) and touch nothing; the first one processes every
 // input once.
 func TestSecondProcessRefused(t *testing.T) {
-	tmpl := t.TempDir()
-	inputs := makeCrashProject(t, tmpl)
-	clean := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "clean"))
-	if code, out := runFerry(t, clean); code != ExitFailed {
-		t.Fatalf("clean run: exit %d\n%s", code, out)
-	}
-	want := crashSnapshot(t, clean)
+	tmpl, inputs, want := crashTemplate(t)
 	dir := copyCrashProject(t, tmpl, filepath.Join(t.TempDir(), "p"))
 
 	first := startWatch(t, dir)
@@ -182,21 +146,4 @@ func TestSecondProcessRefused(t *testing.T) {
 	waitWatchDone(t, dir, inputs, first)
 	first.term(t)
 	checkCrashFinal(t, dir, inputs, want)
-}
-
-// countFiles counts the files below root (none when it does not exist),
-// leaving out temp files (.*) and names ending in skip (when not "");
-// files that vanish while it looks are not counted.
-func countFiles(root, skip string) int {
-	n := 0
-	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") && (skip == "" || !strings.HasSuffix(d.Name(), skip)) {
-			n++
-		}
-		return nil
-	})
-	return n
 }

@@ -32,7 +32,7 @@ func TestRunProgress(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyTree(t)
 			inbox := filepath.Join(dir, "inbox", "sage", "artikel")
-			mustWrite(t, filepath.Join(inbox, "big.csv"), data)
+			writeFile(t, filepath.Join(inbox, "big.csv"), data)
 			var out, errb bytes.Buffer
 			c := New(nil, &out, &errb)
 			c.IsTerminal = func(io.Writer) bool { return tc.terminal }

@@ -19,7 +19,7 @@ func TestRunArchiveRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, cfg, append(b, "archive_keep: 30d\n"...))
+	writeFile(t, cfg, append(b, "archive_keep: 30d\n"...))
 	old := filepath.Join(dir, "archive", "artikel-to-products", "2026-10-28")
 	kept := filepath.Join(dir, "archive", "artikel-to-products", "2026-10-29")
 	errOld := filepath.Join(dir, "error", "artikel-to-products", "2020-01-01")
@@ -27,7 +27,7 @@ func TestRunArchiveRetention(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		mustWrite(t, filepath.Join(d, "artikel.csv"), []byte("x"))
+		writeFile(t, filepath.Join(d, "artikel.csv"), []byte("x"))
 	}
 	var out, errb bytes.Buffer
 	c := New(nil, &out, &errb)
@@ -47,13 +47,5 @@ func TestRunArchiveRetention(t *testing.T) {
 		if exists(d.path) != d.want {
 			t.Errorf("%s: exists %v, want %v", d.path, !d.want, d.want)
 		}
-	}
-}
-
-// mustWrite writes a file or fails the test.
-func mustWrite(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -13,7 +13,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"testing"
 )
+
+// writeFile writes a file or fails the test.
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // readTree reads every file below root (missing root: none).
 func readTree(root string) (map[string][]byte, error) {
