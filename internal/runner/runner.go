@@ -688,7 +688,7 @@ func (g *givenBack) Is(target error) bool { return target == ErrGivenBack }
 // ErrGivenBack when the input is back.
 func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
-	dropSources(cl.Path)
+	r.dropSources(cl.Path)
 	_, uerr := r.store().Unclaim(cl)
 	if uerr != nil {
 		errs = append(errs, uerr)
