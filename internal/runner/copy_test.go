@@ -143,12 +143,7 @@ func TestCopySourcesSurviveCrash(t *testing.T) {
 			ctx := context.Background()
 			pdfs := map[string][]byte{"R-1001.pdf": binaryPDF(1), "2026/R-1002.pdf": binaryPDF(2)}
 			e := copyEnv(t, "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;2026/R-1002.pdf\n", pdfs)
-			e.r.crashAt = func(stage string) error {
-				if stage == tc.stage {
-					return errCrash
-				}
-				return nil
-			}
+			e.r.crashAt = crashAfter(tc.stage)
 			if _, err := e.r.ProcessFile(ctx, "belege", e.claimIn("inbox/belege", "belege_index.csv")); !errors.Is(err, errCrash) {
 				t.Fatalf("ProcessFile: %v", err)
 			}
@@ -193,12 +188,7 @@ func TestCopySourceReplacedAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	pdfs := map[string][]byte{"R-1001.pdf": binaryPDF(1), "2026/R-1002.pdf": binaryPDF(2)}
 	e := copyEnv(t, "Kundennummer;Belegnummer;Datei\n10001;R-1001;R-1001.pdf\n10002;R-1002;2026/R-1002.pdf\n", pdfs)
-	e.r.crashAt = func(stage string) error {
-		if stage == "published" {
-			return errCrash
-		}
-		return nil
-	}
+	e.r.crashAt = crashAfter("published")
 	if _, err := e.r.ProcessFile(ctx, "belege", e.claimIn("inbox/belege", "belege_index.csv")); !errors.Is(err, errCrash) {
 		t.Fatalf("ProcessFile: %v", err)
 	}

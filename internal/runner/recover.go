@@ -309,7 +309,7 @@ func (r *Runner) outputsComplete(outs []journal.Output) (bool, error) {
 // putBack moves the work file back into its inbox and releases the entry.
 func (r *Runner) putBack(ctx context.Context, e journal.Entry, reason string) (Recovered, error) {
 	rec := Recovered{Entry: e, Action: "put back"}
-	dropSources(e.Work) // nothing was committed: the sources stay in the inbox
+	r.dropSources(e.Work) // nothing was committed: the sources stay in the inbox
 	if _, err := r.store().Stat(e.Work); err == nil {
 		cl := inbox.Claimed{Path: e.Work, Dir: filepath.Dir(e.Original), Name: filepath.Base(e.Original)}
 		if m := r.workMarker(e); m != "" {

@@ -15,6 +15,16 @@ import (
 
 var errCrash = errors.New("simulated crash")
 
+// crashAfter is a Runner.crashAt that fails with errCrash at stage.
+func crashAfter(stage string) func(string) error {
+	return func(s string) error {
+		if s == stage {
+			return errCrash
+		}
+		return nil
+	}
+}
+
 func TestRunOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	e.drop("artikel-bad.csv", read(t, filepath.Join(badDir, "artikel-bad-decimal.csv")))
@@ -73,12 +83,7 @@ func TestRecover(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t, nil)
 			input := read(t, e.path(inboxRel+"/artikel.csv"))
-			e.r.crashAt = func(stage string) error {
-				if stage == tc.stage {
-					return errCrash
-				}
-				return nil
-			}
+			e.r.crashAt = crashAfter(tc.stage)
 			res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv"))
 			if !errors.Is(err, errCrash) {
 				t.Fatalf("ProcessFile: %v", err)
@@ -220,12 +225,7 @@ func TestDoneMarker(t *testing.T) {
 	}
 	e.drop("artikel.csv.done", nil)
 	// Crash right after the claim; recovery puts both back.
-	e.r.crashAt = func(stage string) error {
-		if stage == "claimed" {
-			return errCrash
-		}
-		return nil
-	}
+	e.r.crashAt = crashAfter("claimed")
 	if _, err := e.r.RunOnce(ctx, nil); !errors.Is(err, errCrash) {
 		t.Fatalf("RunOnce: %v", err)
 	}
@@ -302,12 +302,7 @@ func TestRecoverCrashRegressions(t *testing.T) {
 		os.Remove(e.path(inboxRel + "/artikel.csv"))
 		bad := read(t, filepath.Join(badDir, "artikel-bad-decimal.csv"))
 		e.drop("artikel-bad-decimal.csv", bad)
-		e.r.crashAt = func(stage string) error {
-			if stage == "reported" {
-				return errCrash
-			}
-			return nil
-		}
+		e.r.crashAt = crashAfter("reported")
 		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel-bad-decimal.csv")); !errors.Is(err, errCrash) {
 			t.Fatalf("ProcessFile: %v", err)
 		}
@@ -335,12 +330,7 @@ func TestRecoverCrashRegressions(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.drop("artikel.csv", input)
-		e.r.crashAt = func(stage string) error {
-			if stage == "noted" {
-				return errCrash
-			}
-			return nil
-		}
+		e.r.crashAt = crashAfter("noted")
 		if _, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv")); !errors.Is(err, errCrash) {
 			t.Fatalf("ProcessFile: %v", err)
 		}
@@ -372,12 +362,7 @@ func TestRecoverJournalGaps(t *testing.T) {
 		e := newEnv(t, nil)
 		os.Remove(e.path(inboxRel + "/artikel.csv"))
 		e.drop("artikel-bad-decimal.csv", read(t, filepath.Join(badDir, "artikel-bad-decimal.csv")))
-		e.r.crashAt = func(stage string) error {
-			if stage == "moved" {
-				return errCrash
-			}
-			return nil
-		}
+		e.r.crashAt = crashAfter("moved")
 		res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel-bad-decimal.csv"))
 		if !errors.Is(err, errCrash) {
 			t.Fatalf("ProcessFile: %v", err)
@@ -426,12 +411,7 @@ func TestRecoverJournalGaps(t *testing.T) {
 				e.drop("artikel.csv", input)
 				want = e.path(arch + "artikel (2).csv")
 			}
-			e.r.crashAt = func(stage string) error {
-				if stage == "archived" {
-					return errCrash
-				}
-				return nil
-			}
+			e.r.crashAt = crashAfter("archived")
 			res, err := e.r.ProcessFile(ctx, pipeName, e.claim("artikel.csv"))
 			if !errors.Is(err, errCrash) {
 				t.Fatalf("ProcessFile: %v", err)

@@ -142,6 +142,9 @@ type Runner struct {
 	mu       sync.Mutex
 	inflight map[string]*keyLock
 
+	locOnce sync.Once
+	loc     *time.Location // see location
+
 	// crashAt is a test seam: called after each journaled stage
 	// ("claimed", "staged", "published"), after a failed file's report
 	// is written ("reported") or a duplicate's note ("noted"), after a
@@ -202,14 +205,18 @@ func (r *Runner) crash(stage string) error {
 	return nil
 }
 
-// location is the project's time zone for archive dates.
+// location is the project's time zone for archive dates, loaded on
+// first use (not once per file).
 func (r *Runner) location() *time.Location {
-	if r.Project != nil && r.Project.Timezone != "" {
-		if loc, err := time.LoadLocation(r.Project.Timezone); err == nil {
-			return loc
+	r.locOnce.Do(func() {
+		r.loc = time.Local
+		if r.Project != nil && r.Project.Timezone != "" {
+			if loc, err := time.LoadLocation(r.Project.Timezone); err == nil {
+				r.loc = loc
+			}
 		}
-	}
-	return time.Local
+	})
+	return r.loc
 }
 
 // WorkDir is the work folder of a pipeline (below the project's work folder).
@@ -688,7 +695,7 @@ func (g *givenBack) Is(target error) bool { return target == ErrGivenBack }
 // ErrGivenBack when the input is back.
 func (r *Runner) rollback(ctx context.Context, e journal.Entry, cl inbox.Claimed, cause error) error {
 	errs := []error{cause}
-	dropSources(cl.Path)
+	r.dropSources(cl.Path)
 	_, uerr := r.store().Unclaim(cl)
 	if uerr != nil {
 		errs = append(errs, uerr)

@@ -15,11 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/ferry-sync/ferry/internal/inbox"
-	"github.com/ferry-sync/ferry/internal/outbox"
 )
 
 // sourcesPrefix starts the name of a sources file in the work folder; the
@@ -68,8 +66,8 @@ func (r *Runner) writeSources(cl inbox.Claimed, copied []string) error {
 
 // dropSources removes the sources file of a work file whose outputs were
 // not committed (the sources stay where they are).
-func dropSources(work string) {
-	_ = os.Remove(sourcesPath(work))
+func (r *Runner) dropSources(work string) {
+	_ = r.store().Remove(sourcesPath(work))
 }
 
 // archiveSources moves the sources listed for work into dir (the input's
@@ -79,7 +77,7 @@ func dropSources(work string) {
 // it was copied is a new file and stays in the inbox.
 func (r *Runner) archiveSources(pipeline, name, work, dir string) []string {
 	path := sourcesPath(work)
-	b, err := os.ReadFile(path)
+	b, err := r.readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -114,25 +112,16 @@ func (r *Runner) archiveSources(pipeline, name, work, dir string) []string {
 			continue
 		}
 		dst := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		dst, err = r.store().Move(f.Path, filepath.Dir(dst), filepath.Base(dst))
+		if dst == "" { // moved but not synced is moved
 			warn("copied file left in the inbox: "+err.Error(), rel)
 			done = false
 			continue
 		}
-		if free, err := r.store().FreeName(filepath.Dir(dst), filepath.Base(dst)); err == nil {
-			dst = filepath.Join(filepath.Dir(dst), free)
-		}
-		if err := os.Rename(f.Path, dst); err != nil {
-			warn("copied file left in the inbox: "+err.Error(), rel)
-			done = false
-			continue
-		}
-		_ = outbox.SyncDir(filepath.Dir(dst))
-		_ = outbox.SyncDir(filepath.Dir(f.Path))
 		moved = append(moved, dst)
 	}
 	if done {
-		_ = os.Remove(path)
+		_ = r.store().Remove(path)
 	}
 	return moved
 }

@@ -31,12 +31,7 @@ func TestRunnerOnlyUsesItsStore(t *testing.T) {
 	mem.WriteFile(e.path(inboxRel+"/artikel.csv"), input)
 	mem.WriteFile(e.path(inboxRel+"/bad.csv"), bad)
 	e.r.Store = store.NewLocal(mem)
-	e.r.crashAt = func(stage string) error {
-		if stage == "staged" {
-			return errCrash
-		}
-		return nil
-	}
+	e.r.crashAt = crashAfter("staged")
 	sum, err := e.r.RunOnce(ctx, nil) // bad.csv fails, artikel.csv crashes
 	if !errors.Is(err, errCrash) || sum.Failed != 1 {
 		t.Fatalf("RunOnce: %+v, %v", sum, err)

@@ -467,8 +467,7 @@ func (e *engine) retryArchives(ctx context.Context, log *slog.Logger) {
 		name := filepath.Base(a.entry.Original)
 		rec, err := e.r.recoverEntry(ctx, a.entry)
 		if err != nil {
-			a.n++
-			a.until = now.Add(backoffDelay(a.base, a.n))
+			a.next(a.base, now)
 			log.Error("archiving failed again; it is tried again", "pipeline", a.entry.Pipeline, "file", name,
 				"retry_in", a.until.Sub(now), "error", err.Error())
 			keep = append(keep, a)
@@ -488,6 +487,15 @@ func backoffDelay(base time.Duration, n int) time.Duration {
 		d *= 2
 	}
 	return min(d, maxBackoff)
+}
+
+// next counts one more fault in a row and holds back until now plus its
+// backoffDelay, which it returns.
+func (b *backoff) next(base time.Duration, now time.Time) time.Duration {
+	b.n++
+	d := backoffDelay(base, b.n)
+	b.until = now.Add(d)
+	return d
 }
 
 func backoffKey(j job) string { return j.in.pipeline + "\x00" + j.c.Name }
@@ -633,11 +641,9 @@ func (e *engine) finish(f finished) time.Duration {
 		delete(e.backoff, k)
 		return 0
 	case errors.As(f.err, &na):
-		a := &archiveRetry{entry: na.entry, base: f.job.in.settle, backoff: backoff{n: 1}}
-		d := backoffDelay(f.job.in.settle, 1)
-		a.until = e.r.now().Add(d)
+		a := &archiveRetry{entry: na.entry, base: f.job.in.settle}
 		e.archives = append(e.archives, a)
-		return d
+		return a.next(a.base, e.r.now())
 	case !errors.Is(f.err, ErrGivenBack):
 		return 0
 	}
@@ -649,10 +655,7 @@ func (e *engine) finish(f finished) time.Duration {
 		b = &backoff{}
 		e.backoff[k] = b
 	}
-	b.n++
-	d := backoffDelay(f.job.in.settle, b.n)
-	b.until = e.r.now().Add(d)
-	return d
+	return b.next(f.job.in.settle, e.r.now())
 }
 
 // start starts the workers (the Runner's Workers, at least one).

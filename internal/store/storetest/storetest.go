@@ -544,19 +544,22 @@ func testRefusedRename(t *testing.T, h Harness) {
 
 // testCreateNew: CreateNew never takes the name of an existing file or of
 // a file another open batch staged; the batch that gets the name back
-// after an abort publishes under it; nothing is overwritten.
+// after an abort publishes under it; nothing is overwritten; sub-folders
+// of rel are kept.
 func testCreateNew(t *testing.T, h Harness) {
 	s := h.Store
 	out := h.path("outbox")
 	put(t, h, "outbox/x.csv", "first")
-	b1, err := s.Stage(attempt(1))
-	if err != nil {
-		t.Fatal(err)
+	stage := func(a store.Attempt) store.Batch {
+		b, err := s.Stage(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	b2, err := s.Stage(store.Attempt{Pipeline: "p", SHA256: "other", Number: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b1 := stage(attempt(1))
+	b2 := stage(store.Attempt{Pipeline: "p", SHA256: "other", Number: 1})
+	b3 := stage(store.Attempt{Pipeline: "p", SHA256: "third", Number: 1})
 	o1, err := b1.CreateNew(out, "x.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -568,17 +571,34 @@ func testCreateNew(t *testing.T, h Harness) {
 	if filepath.Base(o1.Path()) != "x (2).csv" || filepath.Base(o2.Path()) != "x (3).csv" {
 		t.Fatalf("CreateNew gave %q and %q; want x (2).csv and x (3).csv", filepath.Base(o1.Path()), filepath.Base(o2.Path()))
 	}
-	o1.Write([]byte("second"))
+	b1.Abort()
+	o3, err := b3.CreateNew(out, "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(o3.Path()) != "x (2).csv" {
+		t.Fatalf("after the abort, CreateNew gave %q; want x (2).csv", filepath.Base(o3.Path()))
+	}
+	o3.Write([]byte("second"))
 	o2.Write([]byte("third"))
 	if err := b2.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b1.Commit(); err != nil {
+	if err := b3.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"x.csv": "first", "x (2).csv": "second", "x (3).csv": "third"} {
 		if got := content(t, s, filepath.Join(out, name)); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
+	}
+	b4 := stage(store.Attempt{Pipeline: "p", SHA256: "fourth", Number: 1})
+	defer b4.Abort()
+	o4, err := b4.CreateNew(out, "10002/index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o4.Path() != filepath.Join(out, "10002", "index.json") {
+		t.Errorf("sub-folder: %q", o4.Path())
 	}
 }
