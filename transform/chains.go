@@ -106,10 +106,7 @@ func (c *compiler) compileFast(p *program) error {
 	}
 	// a let that names a variable input or vars hides the base name the
 	// fast form would read instead
-	orig := p.prog.Node()
-	lv := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
-	lv.walk(&orig)
-	if lv.letNames[envInput] || lv.letNames[envVars] {
+	if lv := readNames(p.prog.Node()); lv.letNames[envInput] || lv.letNames[envVars] {
 		return nil
 	}
 	// the base names are the same for every record (vars) or file (input)
@@ -149,8 +146,7 @@ func (c *compiler) compileFast(p *program) error {
 	}
 	f := &fastForm{prog: prog}
 	root := prog.Node()
-	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
-	v.walk(&root)
+	v := readNames(root)
 	if v.dynamic {
 		return nil
 	}
@@ -161,7 +157,7 @@ func (c *compiler) compileFast(p *program) error {
 			f.chains = append(f.chains, ch)
 			continue
 		}
-		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
+		if !v.isField(name) {
 			continue
 		}
 		f.fields = append(f.fields, name)

@@ -128,12 +128,11 @@ func (c *compiler) compile(src string) (*program, error) {
 	}
 	p.prog = prog
 	p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
-	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
-	v.walk(&root)
+	v := readNames(root)
 	needs := fieldNeeds(root)
 	for _, name := range v.names {
-		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
+		if !v.isField(name) {
 			continue
 		}
 		p.fields = append(p.fields, name)
@@ -180,13 +179,21 @@ type identVisitor struct {
 	envs, envConst int
 }
 
-// walk visits the tree; an $env used other than as $env.<constant> makes
-// the expression dynamic (it needs every field).
-func (v *identVisitor) walk(root *ast.Node) {
-	ast.Walk(root, v)
+// readNames visits the tree; an $env used other than as $env.<constant>
+// makes the expression dynamic (it needs every field).
+func readNames(root ast.Node) *identVisitor {
+	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
+	ast.Walk(&root, v)
 	if v.envs > v.envConst {
 		v.dynamic = true
 	}
+	return v
+}
+
+// isField reports whether name, one of v.names, is a record field: not a
+// base name (input, vars), a function or a variable of the expression.
+func (v *identVisitor) isField(name string) bool {
+	return name != envInput && name != envVars && !v.calleeNames[name] && !v.letNames[name]
 }
 
 func (v *identVisitor) Visit(n *ast.Node) {

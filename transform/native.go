@@ -451,24 +451,15 @@ func (e *nativeEnv) addInt(t *ast.BinaryNode) native {
 	}
 }
 
-// rootNames are the field names an expression tree reads (identifiers
-// other than input, vars and $env), each once.
+// rootNames are the field names an expression tree reads, each once.
 func rootNames(n ast.Node) []string {
+	v := readNames(n)
 	var names []string
-	seen := map[string]bool{}
-	ast.Walk(&n, visitFunc(func(n ast.Node) {
-		if c, ok := n.(*ast.CallNode); ok {
-			if id, ok := c.Callee.(*ast.IdentifierNode); ok {
-				seen[id.Value] = true // a function, not a field
-			}
-		}
-	}))
-	ast.Walk(&n, visitFunc(func(n ast.Node) {
-		if name, ok := identName(n); ok && !seen[name] {
-			seen[name] = true
+	for _, name := range v.names {
+		if v.isField(name) {
 			names = append(names, name)
 		}
-	}))
+	}
 	return names
 }
 
