@@ -117,12 +117,7 @@ func (e *nativeEnv) node(n ast.Node) native {
 		if !ok {
 			return coalesceFields(t)
 		}
-		var left native
-		if name, ok := identName(t.Left); ok {
-			left = fieldScalar(name)
-		} else if m, ok := t.Left.(*ast.MemberNode); ok {
-			left = memberChain(m)
-		}
+		left := fieldOrChain(t.Left)
 		if left == nil {
 			return nil
 		}
@@ -257,7 +252,14 @@ func (e *nativeEnv) operand(n ast.Node) native {
 		if v := e.varsChain(t); v != nil {
 			return v
 		}
-		return memberChain(t)
+	}
+	return fieldOrChain(n)
+}
+
+// fieldOrChain is a field or a member chain (fieldScalar, memberChain).
+func fieldOrChain(n ast.Node) native {
+	if m, ok := n.(*ast.MemberNode); ok {
+		return memberChain(m)
 	}
 	if name, ok := identName(n); ok {
 		return fieldScalar(name)
@@ -476,12 +478,7 @@ func fmtDENative(t *ast.CallNode) native {
 	if !ok || places.Value < 0 || places.Value > maxPlaces {
 		return nil
 	}
-	var arg native
-	if name, ok := identName(t.Arguments[0]); ok {
-		arg = fieldScalar(name)
-	} else if m, ok := t.Arguments[0].(*ast.MemberNode); ok {
-		arg = memberChain(m)
-	}
+	arg := fieldOrChain(t.Arguments[0])
 	if arg == nil {
 		return nil
 	}
