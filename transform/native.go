@@ -22,16 +22,18 @@ import (
 // evalField takes the position from it instead of looking the field up again.
 type native func(r *formats.Record) (v formats.Value, src *formats.Field, ok bool)
 
-// nativeFor recognises, in the parsed source of an expression:
+// nativeFor recognises, in the parsed source of an expression, these
+// shapes and any nesting of them (e.node):
 //
-//	"text"                          a constant
+//	"text", 7, true, nil            constants
+//	Field, A.b.c                    a field, a member chain (fieldScalar, memberChain)
 //	replace(Field, "old", "new")    expr's replace on a text field
 //	trim(Field), upper(Field), lower(Field)
-//	Field == "x" ? "a" : "b"        (also !=, and any of the parts above)
-//
-// and, as parts of those or on their own, record and list literals
-// ({Pos: Pos, Sku: Sku}, [a, b], concat(a, b)), lookup("table", Key).Column,
-// vars.name, numbers, Field + 1 and conditions joined with && and ||.
+//	A.b ?? "text", A ?? B           (coalesceFields)
+//	fmtDE(A.b, 2)                   (fmtDENative)
+//	C ? x : y                       C: ==, != of texts or numbers, &&, ||, ! (cond)
+//	{Pos: Pos, Sku: Sku}, [a, b], concat(a, b)
+//	lookup("table", Key).Column, vars.name, Field + 1, Field - 1
 func nativeFor(src string, e *nativeEnv) native {
 	tree, err := parser.Parse(src)
 	if err != nil {
