@@ -216,8 +216,9 @@ func (ch *memberChainRef) baseValue(base env) (any, bool) {
 	return x, true
 }
 
-// put sets the chain's name in ev's environment; false: fall back.
-func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
+// put sets the chain's name in ev's environment, converted to the parts n
+// reads (for a chain on a record field); false: fall back.
+func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator, n *need) bool {
 	if ch.base {
 		x, ok := ch.baseValue(ev.base)
 		if ok {
@@ -229,7 +230,7 @@ func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
 	if !ok {
 		return false
 	}
-	ev.scratch[ch.name] = toExprNeed(v, ch.need)
+	ev.scratch[ch.name] = toExprNeed(v, n)
 	return true
 }
 
@@ -240,7 +241,7 @@ func (f *fastForm) run(rec *formats.Record, ev *evaluator) (x any, ok bool, err 
 		ev.reset()
 	}
 	for i := range f.chains {
-		if !f.chains[i].put(rec, ev) {
+		if ch := &f.chains[i]; !ch.put(rec, ev, ch.need) {
 			return nil, false, nil
 		}
 	}
