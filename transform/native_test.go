@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/ferry-sync/ferry/formats"
@@ -16,15 +15,7 @@ func TestNativeSameAsVM(t *testing.T) {
 	  "A": {"b": {"c": "x", "d": 1.50, "n": null, "t": false}, "e": [1, 2], "Company": null, "City": "Köln", "e2": 1e2, "z": -0.0,
 	        "Dup": "first", "Dup": "last"},
 	  "item": {"Sku": "000815", "Qty": 2, "Product": {"Name": "Becher"}}}]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rd.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readJSONRecords(t, doc)[0]
 	cases := []struct {
 		src    string
 		native bool // the shortcut must give the answer itself
@@ -111,15 +102,7 @@ func TestCanonicalNumber(t *testing.T) {
 func TestVMRoundTrip(t *testing.T) {
 	const doc = `[{"A": {"z": 1, "b": {"y": "x", "d": 1.50, "n": null, "t": false, "e": -0.0, "f": 1e2},
 	  "l": [1, "a", {"k": 2, "c": 3}, [true]], "Dup": "first", "Dup": "last", "s": "007"}}]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rd.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readJSONRecords(t, doc)[0]
 	v, _ := rec.Get("A")
 	got, ok := vmRoundTrip(v)
 	want, err := fromExpr(toExpr(v))
