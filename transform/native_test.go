@@ -51,24 +51,33 @@ func TestNativeSameAsVM(t *testing.T) {
 			t.Errorf("%s: no native shortcut", tc.src)
 			continue
 		}
-		nv, src, ok := p.native(rec)
+		src, ok := checkNativeAsVM(t, p, rec, ev, tc.native)
 		if ok && len(p.fields) == 1 && src != rec.Field(p.fields[0]) {
 			t.Errorf("%s: the shortcut names %v as its field, want %s (its position is the value's)", tc.src, src, p.fields[0])
 		}
-		if ok != tc.native {
-			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
-		}
-		vm := *p
-		vm.native = nil
-		x, verr := vm.eval(rec, ev)
-		var want formats.Value
-		if verr == nil {
-			want, verr = fromExpr(x)
-		}
-		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
-			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, fmt.Sprint(verr))
-		}
 	}
+}
+
+// checkNativeAsVM runs p's native shortcut and p on the VM alone on rec:
+// the shortcut must answer (ok) exactly when native says, and with the
+// VM's value. src is the field the shortcut names.
+func checkNativeAsVM(t *testing.T, p *program, rec *formats.Record, ev *evaluator, native bool) (src *formats.Field, ok bool) {
+	t.Helper()
+	nv, src, ok := p.native(rec)
+	if ok != native {
+		t.Errorf("%s: native answered %v, want %v", p.src, ok, native)
+	}
+	vm := *p
+	vm.native = nil
+	x, verr := vm.eval(rec, ev)
+	var want formats.Value
+	if verr == nil {
+		want, verr = fromExpr(x)
+	}
+	if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
+		t.Errorf("%s: native %v (%v), VM %v (%v)", p.src, nv, nv.Kind(), want, verr)
+	}
+	return src, ok
 }
 
 // TestCanonicalNumber: a number the shortcuts pass on unchanged is one the
@@ -175,20 +184,7 @@ func TestNativeLookupAndVars(t *testing.T) {
 			}
 			continue
 		}
-		nv, _, ok := p.native(rec)
-		if ok != tc.native {
-			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
-		}
-		vm := *p
-		vm.native = nil
-		x, verr := vm.eval(rec, ev)
-		var want formats.Value
-		if verr == nil {
-			want, verr = fromExpr(x)
-		}
-		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
-			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, verr)
-		}
+		checkNativeAsVM(t, p, rec, ev, tc.native)
 	}
 }
 
