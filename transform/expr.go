@@ -310,6 +310,12 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 			return v, nil
 		}
 	}
+	return p.evalVM(rec, ev)
+}
+
+// evalVM runs p on the VM: its fast form where that answers, else its
+// ordinary form.
+func (p *program) evalVM(rec *formats.Record, ev *evaluator) (any, error) {
 	if p.fast != nil {
 		if x, ok, err := p.fast.run(rec, ev); ok {
 			return x, err
