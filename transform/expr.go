@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,7 +128,6 @@ func (c *compiler) compile(src string) (*program, error) {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
 	}
 	p.prog = prog
-	p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
 	root := prog.Node()
 	v := readNames(root)
 	needs := fieldNeeds(root)
@@ -140,13 +140,11 @@ func (c *compiler) compile(src string) (*program, error) {
 		p.needs = append(p.needs, needs[name])
 	}
 	p.allEnv = v.dynamic
-	for _, typ := range p.types {
-		if typ != "" {
-			// a declared field reaches the VM as its type (a decimal is
-			// written back as a number): the shortcuts, which pass values
-			// on as read, do not apply
-			p.native = nil
-		}
+	// a declared field reaches the VM as its type (a decimal is written
+	// back as a number): the shortcuts, which pass values on as read, do
+	// not apply
+	if !slices.ContainsFunc(p.types, func(typ string) bool { return typ != "" }) {
+		p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
 	}
 	if err := c.compileFast(p); err != nil {
 		p.fast = nil // the ordinary form compiled: it serves alone
