@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -288,11 +289,7 @@ func (e *nativeEnv) mapLiteral(t *ast.MapNode) native {
 		}
 		last[key.Value] = v
 	}
-	keys := make([]string, 0, len(last))
-	for k := range last {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(last))
 	vals := make([]native, len(keys))
 	for i, k := range keys {
 		vals[i] = last[k]
