@@ -30,7 +30,7 @@ import (
 // file starts with a NUL byte.
 const chainPrefix = "\x00chain\x00"
 
-// chain is one member chain of a fast form.
+// memberChainRef is one member chain of a fast form.
 type memberChainRef struct {
 	name string   // the name the fast form reads it by
 	root string   // the record field it starts at, or input or vars (base)
