@@ -30,7 +30,7 @@ import (
 // file starts with a NUL byte.
 const chainPrefix = "\x00chain\x00"
 
-// chain is one member chain of a fast form.
+// memberChainRef is one member chain of a fast form.
 type memberChainRef struct {
 	name string   // the name the fast form reads it by
 	root string   // the record field it starts at, or input or vars (base)
@@ -106,10 +106,7 @@ func (c *compiler) compileFast(p *program) error {
 	}
 	// a let that names a variable input or vars hides the base name the
 	// fast form would read instead
-	orig := p.prog.Node()
-	lv := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
-	lv.walk(&orig)
-	if lv.letNames[envInput] || lv.letNames[envVars] {
+	if lv := readNames(p.prog.Node()); lv.letNames[envInput] || lv.letNames[envVars] {
 		return nil
 	}
 	// the base names are the same for every record (vars) or file (input)
@@ -149,8 +146,7 @@ func (c *compiler) compileFast(p *program) error {
 	}
 	f := &fastForm{prog: prog}
 	root := prog.Node()
-	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
-	v.walk(&root)
+	v := readNames(root)
 	if v.dynamic {
 		return nil
 	}
@@ -161,7 +157,7 @@ func (c *compiler) compileFast(p *program) error {
 			f.chains = append(f.chains, ch)
 			continue
 		}
-		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
+		if !v.isField(name) {
 			continue
 		}
 		f.fields = append(f.fields, name)
@@ -220,8 +216,9 @@ func (ch *memberChainRef) baseValue(base env) (any, bool) {
 	return x, true
 }
 
-// put sets the chain's name in ev's environment; false: fall back.
-func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
+// put sets the chain's name in ev's environment, converted to the parts n
+// reads (for a chain on a record field); false: fall back.
+func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator, n *need) bool {
 	if ch.base {
 		x, ok := ch.baseValue(ev.base)
 		if ok {
@@ -233,7 +230,7 @@ func (ch *memberChainRef) put(rec *formats.Record, ev *evaluator) bool {
 	if !ok {
 		return false
 	}
-	ev.scratch[ch.name] = toExprNeed(v, ch.need)
+	ev.scratch[ch.name] = toExprNeed(v, n)
 	return true
 }
 
@@ -244,7 +241,7 @@ func (f *fastForm) run(rec *formats.Record, ev *evaluator) (x any, ok bool, err 
 		ev.reset()
 	}
 	for i := range f.chains {
-		if !f.chains[i].put(rec, ev) {
+		if ch := &f.chains[i]; !ch.put(rec, ev, ch.need) {
 			return nil, false, nil
 		}
 	}

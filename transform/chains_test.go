@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -25,19 +26,7 @@ func TestFastFormSameAsPlain(t *testing.T) {
 	{"Id": 9, "S": "text", "Menge": 1, "A": {"b": null}, "parent": {"Preise_brutto": "1"}, "z": [1, 2]},
 	{"Id": 10, "S": "text", "Menge": 1, "A": {"b": {"c": 5}}, "parent": {}, "z": {"Pos": 1}}
 	]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []*formats.Record
-	for {
-		r, err := rd.Read()
-		if err != nil {
-			break
-		}
-		recs = append(recs, r)
-	}
+	recs := readJSONRecords(t, doc)
 	if len(recs) != 4 {
 		t.Fatalf("read %d records", len(recs))
 	}
@@ -120,6 +109,27 @@ func TestFastFormSameAsPlain(t *testing.T) {
 		if p.fast != nil {
 			t.Errorf("%s: has a fast form (chains %v)", src, p.fast.chains)
 		}
+	}
+}
+
+// readJSONRecords reads the records of a JSON document.
+func readJSONRecords(t *testing.T, doc string) []*formats.Record {
+	t.Helper()
+	json, _ := formats.Builtin().Lookup("json")
+	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*formats.Record
+	for {
+		r, err := rd.Read()
+		if err == io.EOF {
+			return recs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
 	}
 }
 

@@ -88,13 +88,8 @@ func (s *envSet) fill(rec *formats.Record, ev *evaluator) []bool {
 	var bad []bool
 	for k, name := range s.fields {
 		failed := false
-		if ch := s.chains[k]; ch != nil && ch.base {
-			failed = !ch.put(rec, ev)
-		} else if ch != nil {
-			v, ok := ch.value(rec)
-			if failed = !ok; ok {
-				ev.scratch[name] = toExprNeed(v, s.needs[k])
-			}
+		if ch := s.chains[k]; ch != nil {
+			failed = !ch.put(rec, ev, s.needs[k]) // the union of the programs' needs
 		} else if missing, err := ev.put(rec, name, s.types[k], s.needs[k]); missing || err != nil {
 			failed = true
 		}

@@ -29,7 +29,7 @@ func evalField(p *program, r *formats.Record, st *RunState) (formats.Value, form
 		v, src, ok = p.native(r)
 	}
 	if !ok {
-		x, err := p.eval(r, st.ev)
+		x, err := p.evalVM(r, st.ev) // not p.eval: the shortcut has just declined
 		if err != nil {
 			return formats.Null, r.Pos, err
 		}

@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,13 +128,11 @@ func (c *compiler) compile(src string) (*program, error) {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
 	}
 	p.prog = prog
-	p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
-	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
 	root := prog.Node()
-	v.walk(&root)
+	v := readNames(root)
 	needs := fieldNeeds(root)
 	for _, name := range v.names {
-		if name == envInput || name == envVars || v.calleeNames[name] || v.letNames[name] {
+		if !v.isField(name) {
 			continue
 		}
 		p.fields = append(p.fields, name)
@@ -141,13 +140,11 @@ func (c *compiler) compile(src string) (*program, error) {
 		p.needs = append(p.needs, needs[name])
 	}
 	p.allEnv = v.dynamic
-	for _, typ := range p.types {
-		if typ != "" {
-			// a declared field reaches the VM as its type (a decimal is
-			// written back as a number): the shortcuts, which pass values
-			// on as read, do not apply
-			p.native = nil
-		}
+	// a declared field reaches the VM as its type (a decimal is written
+	// back as a number): the shortcuts, which pass values on as read, do
+	// not apply
+	if !slices.ContainsFunc(p.types, func(typ string) bool { return typ != "" }) {
+		p.native = nativeFor(src, &nativeEnv{overridden: c.overridden, lookup: c.fns.Lookup, vars: c.vars})
 	}
 	if err := c.compileFast(p); err != nil {
 		p.fast = nil // the ordinary form compiled: it serves alone
@@ -180,13 +177,21 @@ type identVisitor struct {
 	envs, envConst int
 }
 
-// walk visits the tree; an $env used other than as $env.<constant> makes
-// the expression dynamic (it needs every field).
-func (v *identVisitor) walk(root *ast.Node) {
-	ast.Walk(root, v)
+// readNames visits the tree; an $env used other than as $env.<constant>
+// makes the expression dynamic (it needs every field).
+func readNames(root ast.Node) *identVisitor {
+	v := &identVisitor{seen: map[string]bool{}, calleeNames: map[string]bool{}, letNames: map[string]bool{}}
+	ast.Walk(&root, v)
 	if v.envs > v.envConst {
 		v.dynamic = true
 	}
+	return v
+}
+
+// isField reports whether name, one of v.names, is a record field: not a
+// base name (input, vars), a function or a variable of the expression.
+func (v *identVisitor) isField(name string) bool {
+	return name != envInput && name != envVars && !v.calleeNames[name] && !v.letNames[name]
 }
 
 func (v *identVisitor) Visit(n *ast.Node) {
@@ -303,6 +308,12 @@ func (p *program) eval(rec *formats.Record, ev *evaluator) (any, error) {
 			return v, nil
 		}
 	}
+	return p.evalVM(rec, ev)
+}
+
+// evalVM runs p on the VM: its fast form where that answers, else its
+// ordinary form.
+func (p *program) evalVM(rec *formats.Record, ev *evaluator) (any, error) {
 	if p.fast != nil {
 		if x, ok, err := p.fast.run(rec, ev); ok {
 			return x, err

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,16 +23,18 @@ import (
 // evalField takes the position from it instead of looking the field up again.
 type native func(r *formats.Record) (v formats.Value, src *formats.Field, ok bool)
 
-// nativeFor recognises, in the parsed source of an expression:
+// nativeFor recognises, in the parsed source of an expression, these
+// shapes and any nesting of them (e.node):
 //
-//	"text"                          a constant
+//	"text", 7, true, nil            constants
+//	Field, A.b.c                    a field, a member chain (fieldScalar, memberChain)
 //	replace(Field, "old", "new")    expr's replace on a text field
 //	trim(Field), upper(Field), lower(Field)
-//	Field == "x" ? "a" : "b"        (also !=, and any of the parts above)
-//
-// and, as parts of those or on their own, record and list literals
-// ({Pos: Pos, Sku: Sku}, [a, b], concat(a, b)), lookup("table", Key).Column,
-// vars.name, numbers, Field + 1 and conditions joined with && and ||.
+//	A.b ?? "text", A ?? B           (coalesceFields)
+//	fmtDE(A.b, 2)                   (fmtDENative)
+//	C ? x : y                       C: ==, != of texts or numbers, &&, ||, ! (cond)
+//	{Pos: Pos, Sku: Sku}, [a, b], concat(a, b)
+//	lookup("table", Key).Column, vars.name, Field + 1, Field - 1
 func nativeFor(src string, e *nativeEnv) native {
 	tree, err := parser.Parse(src)
 	if err != nil {
@@ -117,12 +120,7 @@ func (e *nativeEnv) node(n ast.Node) native {
 		if !ok {
 			return coalesceFields(t)
 		}
-		var left native
-		if name, ok := identName(t.Left); ok {
-			left = fieldScalar(name)
-		} else if m, ok := t.Left.(*ast.MemberNode); ok {
-			left = memberChain(m)
-		}
+		left := fieldOrChain(t.Left)
 		if left == nil {
 			return nil
 		}
@@ -257,7 +255,14 @@ func (e *nativeEnv) operand(n ast.Node) native {
 		if v := e.varsChain(t); v != nil {
 			return v
 		}
-		return memberChain(t)
+	}
+	return fieldOrChain(n)
+}
+
+// fieldOrChain is a field or a member chain (fieldScalar, memberChain).
+func fieldOrChain(n ast.Node) native {
+	if m, ok := n.(*ast.MemberNode); ok {
+		return memberChain(m)
 	}
 	if name, ok := identName(n); ok {
 		return fieldScalar(name)
@@ -284,11 +289,7 @@ func (e *nativeEnv) mapLiteral(t *ast.MapNode) native {
 		}
 		last[key.Value] = v
 	}
-	keys := make([]string, 0, len(last))
-	for k := range last {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(last))
 	vals := make([]native, len(keys))
 	for i, k := range keys {
 		vals[i] = last[k]
@@ -451,24 +452,15 @@ func (e *nativeEnv) addInt(t *ast.BinaryNode) native {
 	}
 }
 
-// rootNames are the field names an expression tree reads (identifiers
-// other than input, vars and $env), each once.
+// rootNames are the field names an expression tree reads, each once.
 func rootNames(n ast.Node) []string {
+	v := readNames(n)
 	var names []string
-	seen := map[string]bool{}
-	ast.Walk(&n, visitFunc(func(n ast.Node) {
-		if c, ok := n.(*ast.CallNode); ok {
-			if id, ok := c.Callee.(*ast.IdentifierNode); ok {
-				seen[id.Value] = true // a function, not a field
-			}
-		}
-	}))
-	ast.Walk(&n, visitFunc(func(n ast.Node) {
-		if name, ok := identName(n); ok && !seen[name] {
-			seen[name] = true
+	for _, name := range v.names {
+		if v.isField(name) {
 			names = append(names, name)
 		}
-	}))
+	}
 	return names
 }
 
@@ -485,12 +477,7 @@ func fmtDENative(t *ast.CallNode) native {
 	if !ok || places.Value < 0 || places.Value > maxPlaces {
 		return nil
 	}
-	var arg native
-	if name, ok := identName(t.Arguments[0]); ok {
-		arg = fieldScalar(name)
-	} else if m, ok := t.Arguments[0].(*ast.MemberNode); ok {
-		arg = memberChain(m)
-	}
+	arg := fieldOrChain(t.Arguments[0])
 	if arg == nil {
 		return nil
 	}

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/ferry-sync/ferry/formats"
@@ -16,15 +15,7 @@ func TestNativeSameAsVM(t *testing.T) {
 	  "A": {"b": {"c": "x", "d": 1.50, "n": null, "t": false}, "e": [1, 2], "Company": null, "City": "Köln", "e2": 1e2, "z": -0.0,
 	        "Dup": "first", "Dup": "last"},
 	  "item": {"Sku": "000815", "Qty": 2, "Product": {"Name": "Becher"}}}]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rd.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readJSONRecords(t, doc)[0]
 	cases := []struct {
 		src    string
 		native bool // the shortcut must give the answer itself
@@ -60,24 +51,33 @@ func TestNativeSameAsVM(t *testing.T) {
 			t.Errorf("%s: no native shortcut", tc.src)
 			continue
 		}
-		nv, src, ok := p.native(rec)
+		src, ok := checkNativeAsVM(t, p, rec, ev, tc.native)
 		if ok && len(p.fields) == 1 && src != rec.Field(p.fields[0]) {
 			t.Errorf("%s: the shortcut names %v as its field, want %s (its position is the value's)", tc.src, src, p.fields[0])
 		}
-		if ok != tc.native {
-			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
-		}
-		vm := *p
-		vm.native = nil
-		x, verr := vm.eval(rec, ev)
-		var want formats.Value
-		if verr == nil {
-			want, verr = fromExpr(x)
-		}
-		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
-			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, fmt.Sprint(verr))
-		}
 	}
+}
+
+// checkNativeAsVM runs p's native shortcut and p on the VM alone on rec:
+// the shortcut must answer (ok) exactly when native says, and with the
+// VM's value. src is the field the shortcut names.
+func checkNativeAsVM(t *testing.T, p *program, rec *formats.Record, ev *evaluator, native bool) (src *formats.Field, ok bool) {
+	t.Helper()
+	nv, src, ok := p.native(rec)
+	if ok != native {
+		t.Errorf("%s: native answered %v, want %v", p.src, ok, native)
+	}
+	vm := *p
+	vm.native = nil
+	x, verr := vm.eval(rec, ev)
+	var want formats.Value
+	if verr == nil {
+		want, verr = fromExpr(x)
+	}
+	if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
+		t.Errorf("%s: native %v (%v), VM %v (%v)", p.src, nv, nv.Kind(), want, verr)
+	}
+	return src, ok
 }
 
 // TestCanonicalNumber: a number the shortcuts pass on unchanged is one the
@@ -111,15 +111,7 @@ func TestCanonicalNumber(t *testing.T) {
 func TestVMRoundTrip(t *testing.T) {
 	const doc = `[{"A": {"z": 1, "b": {"y": "x", "d": 1.50, "n": null, "t": false, "e": -0.0, "f": 1e2},
 	  "l": [1, "a", {"k": 2, "c": 3}, [true]], "Dup": "first", "Dup": "last", "s": "007"}}]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rd.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readJSONRecords(t, doc)[0]
 	v, _ := rec.Get("A")
 	got, ok := vmRoundTrip(v)
 	want, err := fromExpr(toExpr(v))
@@ -192,20 +184,7 @@ func TestNativeLookupAndVars(t *testing.T) {
 			}
 			continue
 		}
-		nv, _, ok := p.native(rec)
-		if ok != tc.native {
-			t.Errorf("%s: native answered %v, want %v", tc.src, ok, tc.native)
-		}
-		vm := *p
-		vm.native = nil
-		x, verr := vm.eval(rec, ev)
-		var want formats.Value
-		if verr == nil {
-			want, verr = fromExpr(x)
-		}
-		if ok && (verr != nil || !nv.Equal(want) || nv.Kind() != want.Kind()) {
-			t.Errorf("%s: native %v (%v), VM %v (%v)", tc.src, nv, nv.Kind(), want, verr)
-		}
+		checkNativeAsVM(t, p, rec, ev, tc.native)
 	}
 }
 

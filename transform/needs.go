@@ -168,13 +168,13 @@ func fieldNeeds(root ast.Node) map[string]*need {
 	// them may be a part.
 	consumed := map[ast.Node]int{}
 	needs := map[string]*need{}
-	addPath := func(name string, path []pathStep) {
+	needOf := func(name string) *need {
 		n := needs[name]
 		if n == nil {
 			n = &need{}
 			needs[name] = n
 		}
-		n.add(path)
+		return n
 	}
 	ast.Walk(&root, visitFunc(func(n ast.Node) {
 		switch t := n.(type) {
@@ -188,12 +188,7 @@ func fieldNeeds(root ast.Node) map[string]*need {
 			if t.Name == "len" && len(t.Arguments) == 1 {
 				if name, path, ok := memberPath(t.Arguments[0]); ok {
 					consumed[t.Arguments[0]]++
-					n := needs[name]
-					if n == nil {
-						n = &need{}
-						needs[name] = n
-					}
-					n.addCount(path)
+					needOf(name).addCount(path)
 				}
 				return
 			}
@@ -210,7 +205,7 @@ func fieldNeeds(root ast.Node) map[string]*need {
 			}
 			consumed[t.Arguments[0]]++
 			for _, e := range elems {
-				addPath(name, append(append(append([]pathStep(nil), path...), pathStep{index: true}), e...))
+				needOf(name).add(append(append(append([]pathStep(nil), path...), pathStep{index: true}), e...))
 			}
 		}
 	}))
@@ -223,7 +218,7 @@ func fieldNeeds(root ast.Node) map[string]*need {
 		switch n.(type) {
 		case *ast.IdentifierNode, *ast.MemberNode, *ast.ChainNode:
 			if name, path, ok := memberPath(n); ok {
-				addPath(name, path)
+				needOf(name).add(path)
 			}
 		}
 	}))

@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/ferry-sync/ferry/formats"
 )
 
 // TestFieldNeeds: the parts of nested values an expression is given.
@@ -85,15 +83,7 @@ func TestFieldNeedsSameResults(t *testing.T) {
 	            {"Sku": "00042", "Qty": 1, "Price": 4.50, "Product": {"Id": 2, "Name": "Tuch"}, "Sub": []}],
 	  "Dup": {"k": 1, "k": 2},
 	  "S": "text"}]`
-	json, _ := formats.Builtin().Lookup("json")
-	rd, err := json.NewReader(strings.NewReader(doc), "t.json", formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := rd.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readJSONRecords(t, doc)[0]
 	exprs := []string{
 		`A.b.c`, `A.b.d * 2`, `A?.b?.c`, `A.nope`, `A.nope?.deeper`, `A.b.c.d`, `A.e[1]`, `A.e[5]`, `A["b"]["c"]`,
 		`A.Company ?? "none"`, `Items[0].Sku`, `Items[1].Product.Name`, `Items[9].Sku`, `Items.Sku`, `A[0]`,
